@@ -1,0 +1,3 @@
+"""Placeholder until the family lands: registers no checks yet."""
+
+CHECKS = ()

@@ -1,0 +1,104 @@
+"""The Check base class: a small class with rules, options and a run() whose parameter names are its inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Any, ClassVar, Iterable, Iterator
+
+from .data import Record, Row
+from .model import Finding, Location, Metric, Rule, Severity, stable_hash
+
+
+@dataclasses.dataclass(frozen=True)
+class NoOptions:
+    pass
+
+
+class Check:
+    """Subclass, set `name`, `rules` (and `Options`), and implement `run(self, <artifact names>...)`.
+
+    `run` yields Finding and Metric objects. Its parameter names are the artifacts it needs (see
+    dslint.artifacts: rows, records, texts, prompts, targets, labels, embeddings, neighbors, ...), so a unit test
+    calls `check.run(records=[...])` directly and the engine computes only what the selected checks ask for.
+    Raise dslint.errors.SkipCheck(reason) when the check does not apply to the data.
+    """
+
+    name: ClassVar[str] = ""
+    rules: ClassVar[tuple[Rule, ...]] = ()
+    Options: ClassVar[type] = NoOptions
+    # Run after every other check and receive `prior_findings`: for checks that judge what others found.
+    late: ClassVar[bool] = False
+
+    def __init__(self, options: Any = None):
+        self.options = options if options is not None else self.Options()
+        self._rules = {r.code: r for r in self.rules}
+
+    # ---- introspection used by the engine ----
+    @classmethod
+    def inputs(cls) -> tuple[str, ...]:
+        params = inspect.signature(cls.run).parameters
+        return tuple(n for n, p in params.items() if n != "self" and p.kind is not p.VAR_KEYWORD)
+
+    @classmethod
+    def codes(cls) -> tuple[str, ...]:
+        return tuple(r.code for r in cls.rules)
+
+    def run(self, **artifacts: Any) -> Iterable[Finding | Metric]:
+        raise NotImplementedError(f"{type(self).__name__}.run")
+
+    # ---- helpers for building findings ----
+    def rule(self, code: str) -> Rule:
+        return self._rules[code]
+
+    def finding(self, code: str, record: Record | Row | None = None, *, field: str | None = None,
+                score: float | None = None, related: Iterable[int] = (), details: dict[str, Any] | None = None,
+                path: str | None = None, severity: Severity | None = None, **values: Any) -> Finding:
+        """A finding for rule `code` about `record` (or the dataset when None); `values` fill the message."""
+        rule = self._rules[code]
+        if record is not None:
+            loc = Location(record.path, record.index, record.line, field)
+            base = getattr(record, "fingerprint", None) or stable_hash(record.path, str(record.line or record.index))
+        else:
+            loc = Location(path, None, None, field)
+            base = path or "<dataset>"
+        return Finding(
+            code=code,
+            message=rule.format(**values),
+            severity=severity or rule.severity,
+            location=loc,
+            score=score,
+            related=tuple(related),
+            fingerprint=stable_hash(code, base, field or ""),
+            check=self.name,
+            details=details or {},
+        )
+
+    @staticmethod
+    def metric(name: str, value: Any) -> Metric:
+        return Metric(name, value)
+
+
+def bind_options(check_cls: type[Check], values: dict[str, Any]) -> Any:
+    """Build a check's Options from config keys (kebab-case or snake_case). Unknown keys raise KeyError(name)."""
+    fields = {f.name: f for f in dataclasses.fields(check_cls.Options)} if dataclasses.is_dataclass(
+        check_cls.Options) else {}
+    kwargs = {}
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name not in fields:
+            raise KeyError(key)
+        kwargs[name] = value
+    return check_cls.Options(**kwargs)
+
+
+def option_names(check_cls: type[Check]) -> list[str]:
+    if not dataclasses.is_dataclass(check_cls.Options):
+        return []
+    return [f.name.replace("_", "-") for f in dataclasses.fields(check_cls.Options)]
+
+
+def iter_rules(checks: Iterable[type[Check]]) -> Iterator[tuple[type[Check], Rule]]:
+    for c in checks:
+        for r in c.rules:
+            yield c, r

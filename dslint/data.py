@@ -1,0 +1,467 @@
+"""Loading: files and in-memory data -> rows (with 1-based lines) -> records in a known format.
+
+A row is what the file holds at one place, parsed or not; a bad line is a row with an error, never an exception.
+A record is a row that parsed to an object and mapped onto a format (prompt / target / label). Checks that
+judge structure read rows; checks that judge content read records.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from .errors import InputError
+from .model import SourceInfo, stable_hash
+from .schema import FieldError, FieldMap, detect_format, extract
+
+NOQA_FIELD = "_dslint_noqa"
+DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet", ".jsonl.gz", ".json.gz", ".jsonl.zst")
+RAW_KEEP = 2000  # characters of a bad line kept for hints and messages
+
+# Row.error_kind values
+BLANK = "blank"
+ENCODING = "encoding"
+JSON = "json"
+NOT_OBJECT = "not-object"
+UNKNOWN_FORMAT = "unknown-format"
+FIELD = "field"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One place in a source file. `value` is the parsed JSON/CSV value, or None when it did not parse."""
+
+    index: int
+    path: str
+    line: int | None
+    value: Any = None
+    error_kind: str | None = None
+    error: str | None = None
+    error_field: str | None = None
+    error_offset: int | None = None  # byte offset (encoding) or column (json), 0-based
+    raw: str | None = None  # the line's text when it failed, cut to RAW_KEEP
+    format: str | None = None  # format this row was mapped with (None when it failed)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A well-formed record: where it came from, its data (without _dslint_noqa) and its mapped text."""
+
+    index: int
+    path: str
+    line: int | None
+    format: str
+    data: Mapping[str, Any]
+    prompt: str
+    target: str
+    label: str | None
+    fingerprint: str
+    noqa: frozenset[str] = frozenset()
+    role: str = "train"
+
+    @property
+    def text(self) -> str:
+        return f"{self.prompt}\n{self.target}" if self.target else self.prompt
+
+
+@dataclass
+class Source:
+    info: SourceInfo
+    rows: list[Row] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+
+
+# ---- fingerprints ----------------------------------------------------------------------------------------------
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def fingerprint(data: Any) -> str:
+    """Stable identity of a record's content: independent of file, line, key order and the noqa field."""
+    return stable_hash(canonical_json(data))
+
+
+def normalize_text(text: str, casefold: bool = False) -> str:
+    """The documented normalisation for exact matching: Unicode NFKC, whitespace runs collapsed, trimmed."""
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    return text.casefold() if casefold else text
+
+
+def _noqa_codes(value: Any) -> frozenset[str]:
+    if value is True:
+        return frozenset({"ALL"})
+    if isinstance(value, str):
+        return frozenset(c.strip().upper() for c in value.replace(";", ",").split(",") if c.strip())
+    if isinstance(value, (list, tuple)):
+        return frozenset(str(c).strip().upper() for c in value if str(c).strip())
+    return frozenset()
+
+
+# ---- raw readers: path -> rows -----------------------------------------------------------------------------------
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if name.endswith(".zst"):
+        try:
+            import zstandard
+        except ImportError:
+            raise InputError(f"{path}: reading .zst needs the 'zstandard' package (pip install zstandard)") from None
+        return zstandard.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def iter_jsonl(path: Path, start_index: int = 0) -> Iterator[Row]:
+    """Stream a JSON Lines file as rows, one per physical line, with 1-based line numbers. Never raises on content."""
+    spath = str(path)
+    index = start_index
+    with _open_binary(path) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a BOM is reported by the format check from SourceInfo.notes
+            raw = raw.rstrip(b"\n").rstrip(b"\r")
+            if not raw.strip():
+                yield Row(index, spath, lineno, error_kind=BLANK, error="blank line")
+                index += 1
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Row(index, spath, lineno, error_kind=ENCODING,
+                          error=f"invalid UTF-8 at byte {exc.start} of the line", error_offset=exc.start,
+                          raw=raw.decode("utf-8", "replace")[:RAW_KEEP])
+                index += 1
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield Row(index, spath, lineno, error_kind=JSON, error=f"invalid JSON: {exc.msg} (column {exc.colno})",
+                          error_offset=exc.pos, raw=text[:RAW_KEEP])
+                index += 1
+                continue
+            except RecursionError:
+                yield Row(index, spath, lineno, error_kind=JSON, error="invalid JSON: nested too deeply",
+                          raw=text[:RAW_KEEP])
+                index += 1
+                continue
+            yield Row(index, spath, lineno, value=value)
+            index += 1
+
+
+def _decode_whole(path: Path) -> str:
+    with _open_binary(path) as fh:
+        data = fh.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{path}:{line}: invalid UTF-8 at byte {exc.start}") from None
+
+
+def iter_json_array(path: Path, start_index: int = 0) -> Iterator[Row]:
+    """A .json file holding an array of records (or one object, or an object with a list under "data")."""
+    text = _decode_whole(path)
+    decoder = json.JSONDecoder()
+    pos = _skip_ws(text, 0)
+    if pos >= len(text):
+        return
+    if text[pos] != "[":
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            # Not a JSON document: maybe JSON Lines saved as .json.
+            if text[pos] == "{" and "\n{" in text:
+                yield from iter_jsonl(path, start_index)
+                return
+            raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+        if isinstance(value, Mapping) and isinstance(value.get("data"), list):
+            value = value["data"]
+        else:
+            yield Row(start_index, str(path), text.count("\n", 0, pos) + 1, value=value)
+            return
+        for i, item in enumerate(value):
+            yield Row(start_index + i, str(path), None, value=item)
+        return
+    pos += 1
+    line, last = 1 + text.count("\n", 0, pos), pos
+    index = start_index
+    while True:
+        pos = _skip_ws(text, pos)
+        if pos < len(text) and text[pos] == "]":
+            return
+        line += text.count("\n", last, pos)
+        last = pos
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+        except RecursionError:
+            raise InputError(f"{path}:{line}: invalid JSON: nested too deeply") from None
+        yield Row(index, str(path), line, value=value)
+        index += 1
+        pos = _skip_ws(text, end)
+        if pos < len(text) and text[pos] == ",":
+            pos += 1
+        elif pos < len(text) and text[pos] == "]":
+            return
+        else:
+            at = text.count("\n", 0, pos) + 1
+            raise InputError(f"{path}:{at}: invalid JSON: expected ',' or ']' after a record")
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def iter_csv(path: Path, start_index: int = 0) -> Iterator[Row]:
+    """CSV with a header row; data rows keep their 1-based physical line numbers."""
+    text = _decode_whole(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    index = start_index
+    line = reader.line_num
+    for row in reader:
+        start = line + 1
+        line = reader.line_num
+        if None in row:  # more cells than header columns
+            yield Row(index, str(path), start, error_kind=FIELD, error="row has more cells than the header",
+                      raw=",".join(str(v) for v in row.get(None) or [])[:RAW_KEEP])
+        else:
+            yield Row(index, str(path), start, value={k: v for k, v in row.items()})
+        index += 1
+
+
+def iter_parquet(path: Path, start_index: int = 0) -> Iterator[Row]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise InputError(f"{path}: not a readable parquet file ({exc})") from None
+    for i, value in enumerate(table.to_pylist()):
+        yield Row(start_index + i, str(path), None, value=value)
+
+
+def iter_values(values: Iterable[Any], name: str, start_index: int = 0) -> Iterator[Row]:
+    """In-memory records (a list of dicts, a datasets.Dataset): no line numbers."""
+    for i, value in enumerate(values):
+        yield Row(start_index + i, name, None, value=value)
+
+
+def _hf_dataset_rows(path: Path, start_index: int) -> Iterator[tuple[str, Iterator[Row]]]:
+    from datasets import Dataset, DatasetDict, load_from_disk
+
+    try:
+        ds = load_from_disk(str(path))
+    except Exception as exc:
+        raise InputError(f"{path}: not a readable saved Hugging Face dataset ({exc})") from None
+    if isinstance(ds, DatasetDict):
+        for split, part in ds.items():
+            yield f"{path}[{split}]", iter_values(part, f"{path}[{split}]", start_index)
+            start_index += len(part)
+    elif isinstance(ds, Dataset):
+        yield str(path), iter_values(ds, str(path), start_index)
+
+
+# ---- discovery -------------------------------------------------------------------------------------------------
+
+def _kind_of(path: Path) -> str:
+    name = path.name.lower()
+    for suffix, kind in ((".jsonl.gz", "jsonl"), (".jsonl.zst", "jsonl"), (".json.gz", "json"),
+                         (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json"), (".csv", "csv"),
+                         (".parquet", "parquet")):
+        if name.endswith(suffix):
+            return kind
+    return ""
+
+
+def _sniff(path: Path) -> str:
+    """Kind of a file with an unknown suffix, from its first bytes; binary files are refused."""
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if b"\x00" in head:
+        raise InputError(f"{path}: binary file, not a dataset (expected .jsonl, .json, .csv or .parquet)")
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"["):
+        return "json"
+    if stripped.startswith(b"{"):
+        return "jsonl"
+    raise InputError(f"{path}: unknown file type (expected .jsonl, .json, .csv, .parquet or a saved dataset folder)")
+
+
+def is_hf_dataset_dir(path: Path) -> bool:
+    return path.is_dir() and any((path / n).exists() for n in ("dataset_info.json", "dataset_dict.json", "state.json"))
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files and dataset folders named by the user, directories expanded; raises InputError for nothing to read."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_dir() and not is_hf_dataset_dir(path):
+            found = sorted(
+                f for f in path.rglob("*")
+                if f.is_file() and _kind_of(f) and not any(part.startswith(".") for part in f.relative_to(path).parts)
+            )
+            found += sorted(d for d in path.rglob("*") if is_hf_dataset_dir(d))
+            if not found:
+                raise InputError(f"{path}: directory holds no data files (.jsonl, .json, .csv, .parquet)")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+def iter_source_rows(path: Path, start_index: int = 0) -> Iterator[tuple[str, str, Iterator[Row]]]:
+    """(name, loader kind, rows) for each source inside `path`: one for a file, one per split for a saved dataset."""
+    if is_hf_dataset_dir(path):
+        for name, rows in _hf_dataset_rows(path, start_index):
+            yield name, "hf-dataset", rows
+        return
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied")
+    kind = _kind_of(path) or _sniff(path)
+    if kind != "parquet":
+        _refuse_binary(path)
+    reader = {"jsonl": iter_jsonl, "json": iter_json_array, "csv": iter_csv, "parquet": iter_parquet}[kind]
+    yield str(path), kind, reader(path, start_index)
+
+
+def _refuse_binary(path: Path) -> None:
+    try:
+        with _open_binary(path) as fh:
+            head = fh.read(8192)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    if b"\x00" in head:
+        raise InputError(f"{path}: binary file, not a dataset (NUL bytes in the first 8 KiB)")
+
+
+def file_notes(path: Path) -> tuple[str, ...]:
+    """Byte-level facts about a text file that a check may report: a BOM, CRLF line ends, no final newline."""
+    if _kind_of(path) not in ("jsonl", "json", "csv") or path.name.endswith((".gz", ".zst")):
+        return ()
+    notes = []
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+        if size > 0:
+            fh.seek(max(0, size - 1))
+            tail = fh.read(1)
+        else:
+            tail = b""
+    if head.startswith(b"\xef\xbb\xbf"):
+        notes.append("bom")
+    if b"\r\n" in head:
+        notes.append("crlf")
+    if size and tail != b"\n":
+        notes.append("no-final-newline")
+    return tuple(notes)
+
+
+# ---- rows -> records -------------------------------------------------------------------------------------------
+
+def map_rows(rows: list[Row], fields: FieldMap, role: str = "train") -> tuple[list[Row], list[Record], str]:
+    """Map parsed rows onto the file's format. Returns rows (failed ones carry their error), records, format.
+
+    The file's format is the most common one among its records; a record of another recognised format is still
+    mapped with its own (and the mix is reported by the format check from Row.format).
+    """
+    detected = [detect_format(r.value, fields) if r.error_kind is None else None for r in rows]
+    counts = Counter(f for f in detected if f)
+    file_format = counts.most_common(1)[0][0] if counts else ""
+    out_rows: list[Row] = []
+    records: list[Record] = []
+    for row, fmt in zip(rows, detected):
+        if row.error_kind is not None:
+            out_rows.append(row)
+            continue
+        value = row.value
+        if not isinstance(value, Mapping):
+            out_rows.append(_failed(row, NOT_OBJECT, f"record is a JSON {_json_type(value)}, not an object"))
+            continue
+        use = fmt or file_format
+        if not use:
+            keys = ", ".join(sorted(map(str, value.keys()))[:8]) or "no keys"
+            out_rows.append(_failed(row, UNKNOWN_FORMAT, f"record matches no known format (keys: {keys})"))
+            continue
+        noqa = _noqa_codes(value.get(NOQA_FIELD))
+        data = {k: v for k, v in value.items() if k != NOQA_FIELD} if NOQA_FIELD in value else value
+        try:
+            mapped = extract(data, use, fields)
+        except FieldError as exc:
+            out_rows.append(_failed(row, FIELD, exc.message, exc.field, fmt=use))
+            continue
+        out_rows.append(Row(row.index, row.path, row.line, value, format=use))
+        records.append(Record(row.index, row.path, row.line, use, data, mapped.prompt, mapped.target, mapped.label,
+                              fingerprint(data), noqa, role))
+    return out_rows, records, file_format
+
+
+def _failed(row: Row, kind: str, message: str, field_path: str | None = None, fmt: str | None = None) -> Row:
+    return Row(row.index, row.path, row.line, row.value, kind, message, field_path, format=fmt)
+
+
+def _json_type(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def load_sources(inputs: Iterable[Any], fields: FieldMap = FieldMap(), role: str = "train") -> list[Source]:
+    """Load files, folders, a list of dicts or a datasets.Dataset into sources with rows and records."""
+    inputs = list(inputs)
+    sources: list[Source] = []
+    index = 0
+    plan: list[tuple[str, str, Iterator[Row], tuple[str, ...]]] = []
+    paths = [i for i in inputs if isinstance(i, (str, os.PathLike))]
+    others = [i for i in inputs if not isinstance(i, (str, os.PathLike))]
+    for path in expand_paths(paths):
+        notes = file_notes(path) if path.is_file() else ()
+        for name, kind, rows in iter_source_rows(path):
+            plan.append((name, kind, rows, notes))
+    for n, obj in enumerate(others):
+        name = getattr(obj, "info", None) and getattr(obj.info, "dataset_name", None) or f"<{role}:{n}>"
+        plan.append((str(name), "python", iter(()) if obj is None else _rows_of_object(obj, str(name)), ()))
+    for name, kind, rows_iter, notes in plan:
+        rows = [_reindex(r, index + i) for i, r in enumerate(rows_iter)]
+        index += len(rows)
+        rows, records, fmt = map_rows(rows, fields, role)
+        info = SourceInfo(path=name, role=role, kind=kind, format=fmt, rows=len(rows), records=len(records),
+                          notes=notes)
+        sources.append(Source(info, rows, records))
+    return sources
+
+
+def _rows_of_object(obj: Any, name: str) -> Iterator[Row]:
+    if isinstance(obj, Mapping):
+        raise InputError(f"{name}: expected a list of records or a datasets.Dataset, got a single dict")
+    try:
+        return iter_values(iter(obj), name)
+    except TypeError:
+        raise InputError(f"{name}: expected a path, a list of records or a datasets.Dataset, "
+                         f"got {type(obj).__name__}") from None
+
+
+def _reindex(row: Row, index: int) -> Row:
+    if row.index == index:
+        return row
+    return Row(index, row.path, row.line, row.value, row.error_kind, row.error, row.error_field, row.error_offset,
+               row.raw, row.format)

