@@ -232,6 +232,8 @@ def iter_csv(path: Path, start_index: int = 0) -> Iterator[Row]:
     """CSV with a header row; data rows keep their 1-based physical line numbers."""
     text = _decode_whole(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames is None:  # reads the header; an empty file has none
+        return
     index = start_index
     line = reader.line_num
     for row in reader:
