@@ -12,6 +12,7 @@ distributed later without touching the checks.
 from __future__ import annotations
 
 import inspect
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -51,6 +52,8 @@ class Artifacts:
     def __init__(self, seed: dict[str, Any]):
         self._values: dict[str, Any] = dict(seed)
         self._failed: dict[str, SkipCheck] = {}
+        # Seconds spent in each provider itself (its inputs' time is counted under their own names).
+        self.timings: dict[str, float] = {}
 
     def get(self, name: str) -> Any:
         if name in self._values:
@@ -61,7 +64,10 @@ class Artifacts:
         if provider is None:
             raise KeyError(f"no provider for artifact '{name}'")
         try:
-            value = provider.func(**{n: self.get(n) for n in provider.inputs})
+            kwargs = {n: self.get(n) for n in provider.inputs}
+            start = time.perf_counter()
+            value = provider.func(**kwargs)
+            self.timings[name] = time.perf_counter() - start
         except SkipCheck as exc:
             self._failed[name] = exc  # e.g. a missing model: every check that needs it is skipped once, same reason
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -72,11 +73,14 @@ def lint(
 ) -> Report:
     """Lint training data (paths, folders, a list of dicts or a datasets.Dataset) and return the Report."""
     config = config or Config()
+    started = time.perf_counter()
     loaded = discover(extra_checks)
     the_plan = plan(config, loaded)
     profile = get_profile(config.profile)
+    loading = time.perf_counter()
     train = load_sources(_as_inputs(sources), config.field_map, "train")
     evals = load_sources(_as_inputs(eval_sources), config.field_map, "eval") if eval_sources is not None else []
+    timings: dict[str, float] = {"plan": loading - started, "load": time.perf_counter() - loading}
     store = Artifacts({"sources": train, "eval_sources": evals, "config": config, "profile": profile})
 
     findings: list[Finding] = []
@@ -94,7 +98,9 @@ def lint(
             store.set("prior_findings", list(findings))
         try:
             args = {name: store.get(name) for name in check.inputs()}
+            check_started = time.perf_counter()
             results = list(check.run(**args))
+            timings[f"check.{check.name}"] = time.perf_counter() - check_started
         except SkipCheck as exc:
             skipped.append(Skipped(check.name, exc.reason))
             continue
@@ -129,6 +135,9 @@ def lint(
         excerpts=_excerpts(findings, by_index, store),
     )
     report.verdict = build_verdict(report, config, ran_codes)
+    timings.update({f"artifact.{name}": secs for name, secs in store.timings.items()})
+    timings["total"] = time.perf_counter() - started
+    report.timings = timings
     return report
 
 

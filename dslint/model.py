@@ -147,6 +147,8 @@ class Report:
     verdict: Verdict = field(default_factory=Verdict)
     # What each finding's record looked like, for reporters that show text (HTML); index -> short text.
     excerpts: dict[int, str] = field(default_factory=dict)
+    # Wall seconds per step ("load", "artifact.<name>", "check.<name>"): for benchmarks, never rendered.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def count(self, code: str) -> int:
         return sum(1 for f in self.findings if f.code == code)
