@@ -1,4 +1,4 @@
-"""Command line: `dslint check`, `dslint rules`, `dslint rule CODE`. Exit 0 pass, 1 gate failed, 2 error."""
+"""Command line: `dslint check`, `dslint clean`, `dslint rules`, `dslint rule CODE`. Exit 0 pass, 1 gate failed, 2 error."""
 
 from __future__ import annotations
 
@@ -94,6 +94,37 @@ def check_cmd(ctx: click.Context, paths: tuple[str, ...], eval_paths: tuple[str,
         click.echo(f"dslint: wrote {len(report.findings)} accepted finding(s) to {write_baseline}", err=True)
         ctx.exit(0)
     ctx.exit(exit_code(report, exit_zero=exit_zero))
+
+
+@cli.command("clean")
+@click.argument("path", type=click.Path(path_type=str))
+@click.option("--output", "-o", "output", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="The cleaned file to write (same format as PATH).")
+@click.option("--drop", help="Codes, prefixes or severities whose records are dropped "
+              "(default: error,D001,D002,D003; label errors only when named, e.g. L001).")
+@click.option("--extend-drop", help="Codes or prefixes dropped on top of --drop (or of the default).")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=str),
+              help="Where to list the dropped records (default: OUTPUT.manifest.jsonl).")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT and the manifest if they exist.")
+@click.option("--eval", "eval_paths", multiple=True, type=click.Path(path_type=str),
+              help="Eval set(s): also drop training records leaked into them.")
+@click.option("--config", "config_path", type=click.Path(path_type=str), help="Config file (default: the closest).")
+@click.option("--fast", is_flag=True, default=None, help="Skip checks that need an embedding model.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+def clean_cmd(path: str, output: str, drop: str | None, extend_drop: str | None, manifest: str | None, force: bool,
+              eval_paths: tuple[str, ...], config_path: str | None, fast: bool | None, quiet: bool) -> None:
+    """Write OUTPUT: PATH without the records findings flag, plus a manifest of every dropped record."""
+    from .clean import DEFAULT_DROP, clean
+    from .config import load_config, merge_cli
+
+    if quiet:
+        os.environ["DSLINT_QUIET"] = "1"
+    cfg = merge_cli(load_config(config_path, start=path), {"fast": fast})
+    drops = (_codes(drop) or list(DEFAULT_DROP)) + (_codes(extend_drop) or [])
+    result = clean(path, output, cfg, drop=drops, manifest=manifest, force=force,
+                   eval_sources=list(eval_paths) if eval_paths else None)
+    if not quiet:
+        click.echo(result.summary(), err=True)
 
 
 @cli.command("rules")
