@@ -12,8 +12,11 @@ import gzip
 import io
 import json
 import os
+import sys
 import unicodedata
+import zlib
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -117,15 +120,31 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
             import zstandard
         except ImportError:
             raise InputError(f"{path}: reading .zst needs the 'zstandard' package (pip install zstandard)") from None
-        return zstandard.open(path, "rb")  # type: ignore[return-value]
+        # The zstd reader cannot iterate lines by itself; the buffer adds readline.
+        return io.BufferedReader(zstandard.open(path, "rb"))  # type: ignore[arg-type]
     return open(path, "rb")
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    zstd = sys.modules.get("zstandard")
+    return (OSError, EOFError, zlib.error) + ((zstd.ZstdError,) if zstd is not None else ())
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[io.BufferedIOBase]:
+    """Open `path` for reading, decompressing; a damaged file (truncated gzip, bad zstd frame) is an InputError."""
+    try:
+        with _open_binary(path) as fh:
+            yield fh
+    except _read_errors() as exc:
+        raise InputError(f"{path}: cannot read, the file is damaged or not what its name says ({exc})") from None
 
 
 def iter_jsonl(path: Path, start_index: int = 0) -> Iterator[Row]:
     """Stream a JSON Lines file as rows, one per physical line, with 1-based line numbers. Never raises on content."""
     spath = str(path)
     index = start_index
-    with _open_binary(path) as fh:
+    with _reading(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
             if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]  # a BOM is reported by the format check from SourceInfo.notes
@@ -159,7 +178,7 @@ def iter_jsonl(path: Path, start_index: int = 0) -> Iterator[Row]:
 
 
 def _decode_whole(path: Path) -> str:
-    with _open_binary(path) as fh:
+    with _reading(path) as fh:
         data = fh.read()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -297,8 +316,7 @@ def _sniff(path: Path) -> str:
         head = fh.read(8192)
     if head.startswith(b"PAR1"):
         return "parquet"
-    if b"\x00" in head:
-        raise InputError(f"{path}: binary file, not a dataset (expected .jsonl, .json, .csv or .parquet)")
+    _refuse_non_text(path, head)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"["):
         return "json"
@@ -338,6 +356,8 @@ def iter_source_rows(path: Path, start_index: int = 0) -> Iterator[tuple[str, st
         for name, rows in _hf_dataset_rows(path, start_index):
             yield name, "hf-dataset", rows
         return
+    if not path.is_file():  # reading a pipe twice (sniff, then load) would hang or lose data
+        raise InputError(f"{path}: not a regular file (a pipe, socket or device): save the data to a file first")
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: permission denied")
     kind = _kind_of(path) or _sniff(path)
@@ -348,13 +368,26 @@ def iter_source_rows(path: Path, start_index: int = 0) -> Iterator[tuple[str, st
 
 
 def _refuse_binary(path: Path) -> None:
-    try:
-        with _open_binary(path) as fh:
-            head = fh.read(8192)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+    with _reading(path) as fh:
+        head = fh.read(8192)
+    _refuse_non_text(path, head)
+
+
+def _refuse_non_text(path: Path, head: bytes) -> None:
+    """UTF-16/32 text and binary files are refused with a message that says what they are."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _mostly_nul_on_one_parity(head):
+        raise InputError(f"{path}: looks like UTF-16 (or UTF-32) text; dslint reads UTF-8: convert it first, "
+                         f"e.g. iconv -f UTF-16 -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}")
     if b"\x00" in head:
         raise InputError(f"{path}: binary file, not a dataset (NUL bytes in the first 8 KiB)")
+
+
+def _mostly_nul_on_one_parity(head: bytes) -> bool:
+    # ASCII text in UTF-16 without a BOM: every other byte is NUL.
+    sample = head[:4096]
+    half = len(sample) // 2
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return half >= 2 and max(even, odd) >= 0.9 * half and min(even, odd) <= 0.1 * half
 
 
 def file_notes(path: Path) -> tuple[str, ...]:
