@@ -68,7 +68,7 @@ def message_text(content: Any) -> str:
             if isinstance(part, str):
                 parts.append(part)
             elif isinstance(part, Mapping):
-                text = part.get("text")
+                text = part.get("text", part.get("value"))  # LLaMA-Factory v1 parts use "value"
                 if isinstance(text, str):
                     parts.append(text)
         return "\n".join(parts)
@@ -187,6 +187,9 @@ def _preference(obj: Mapping[str, Any], fields: FieldMap) -> Mapped:
         messages = _require(source, "messages", (list,))
         prompt = "\n".join(_turn_text(t, "content") for t in messages if isinstance(t, Mapping))
         return Mapped(prompt, _side_text(obj["preferred_output"], "preferred_output"))
+    if "chosen_messages" in obj:  # LLaMA-Factory v1: two full conversations sharing their prompt turns
+        m = split_turns(_require(obj, "chosen_messages", (list,)), "role", "content", None, "chosen_messages")
+        return Mapped(m.prompt, m.target)
     if "conversations" in obj:  # LLaMA-Factory sharegpt-style preference
         turns = obj["conversations"]
         prompt = "\n".join(_turn_text(t, "value") for t in turns if isinstance(t, Mapping)) \
@@ -231,7 +234,7 @@ def detect_format(obj: Any, fields: FieldMap = FieldMap()) -> str | None:
     if not isinstance(obj, Mapping):
         return None
     keys = obj.keys()
-    if "chosen" in keys and "rejected" in keys or "preferred_output" in keys:
+    if "chosen" in keys and "rejected" in keys or "preferred_output" in keys or "chosen_messages" in keys:
         return PREFERENCE
     if fields.prompt and fields.target and fields.prompt in keys and fields.target in keys:
         return PROMPT_COMPLETION
