@@ -1,3 +1,367 @@
-"""Placeholder until the family lands: registers no checks yet."""
+"""L family, labels: which records have a label, likely label errors (confident learning on out-of-fold
+probabilities), and the noise-amplification gate that turns the estimated noise into a verdict.
 
-CHECKS = ()
+Artifacts registered here: `label_data` (which labels, and why), `label_features` (the embeddings the labels are
+predicted from) and `pred_probs` (out-of-fold class probabilities). sklearn and cleanlab are imported on use.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from dslint.artifacts import provides
+from dslint.check import Check
+from dslint.data import Record, normalize_text
+from dslint.errors import SkipCheck
+from dslint.model import Metric, Rule, Severity
+
+LABEL_FIELD = "label-field"
+TARGET = "target"
+NONE = "none"
+
+# A chat/instruction set is treated as a classifier when its targets come from a small closed set.
+MAX_CLOSED_SET = 50
+MIN_CLOSED_COVERAGE = 0.9
+LABEL_ERRORS = "label-errors"
+DEFAULT_FOLDS = 5
+SEED = 0
+
+
+# ---- which records have labels -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LabelData:
+    """The label of every record (None where it has none), the mode they came from and why."""
+
+    mode: str  # "label-field" | "target" | "none"
+    reason: str
+    labels: tuple[str | None, ...] = ()
+    # Display form of each label (target mode keys labels on normalised text but shows the common spelling).
+    display: dict[str, str] = field(default_factory=dict)
+
+    def show(self, label: str) -> str:
+        return self.display.get(label, label)
+
+    def counts(self) -> Counter[str]:
+        return Counter(label for label in self.labels if label is not None)
+
+
+def target_key(text: str) -> str:
+    """How targets are compared: NFKC, whitespace collapsed, casefolded, trailing punctuation dropped."""
+    return normalize_text(text, casefold=True).rstrip(".!;: ")
+
+
+def find_labels(records: Sequence[Record], field_name: str = "label") -> LabelData:
+    """Label mode: an explicit label field when most records have one, else a closed set of targets, else none."""
+    n = len(records)
+    have = sum(1 for r in records if r.label is not None)
+    if n and have * 2 >= n:
+        reason = f"{have:,} of {n:,} records carry a label field ('{field_name}')"
+        return LabelData(LABEL_FIELD, reason, tuple(r.label for r in records))
+    keys = [target_key(r.target) if r.target else None for r in records]
+    counts = Counter(k for k in keys if k)
+    top = counts.most_common(MAX_CLOSED_SET)
+    covered = sum(c for _, c in top if c >= 2)
+    if n and len(counts) >= 2 and covered >= MIN_CLOSED_COVERAGE * n and len(counts) <= MAX_CLOSED_SET:
+        display: dict[str, str] = {}
+        spellings = Counter((k, r.target.strip()) for k, r in zip(keys, records) if k)
+        for (key, spelling), _ in spellings.most_common():
+            display.setdefault(key, spelling)
+        reason = (f"no label field, but the targets come from a closed set of {len(counts)} answers "
+                  f"covering {covered / n:.0%} of {n:,} records: each target is treated as the record's label")
+        return LabelData(TARGET, reason, tuple(keys), display)
+    reason = (f"no label field and the targets are open-ended ({len(counts):,} distinct targets in {n:,} records): "
+              "label noise is judged from conflicting targets (L002, L003)")
+    return LabelData(NONE, reason, tuple(None for _ in records))
+
+
+@provides("label_data")
+def _label_data(records: list[Record], config: Any) -> LabelData:
+    return find_labels(records, config.fields.get("label") or "label")
+
+
+def folds_of(config: Any) -> int:
+    """Cross-validation folds from [tool.dslint.checks.label-errors] cv-folds (shared by providers and checks)."""
+    opts = config.checks.get(LABEL_ERRORS, {}) if config is not None else {}
+    return int(opts.get("cv-folds", opts.get("cv_folds", DEFAULT_FOLDS)))
+
+
+def rare_labels(label_data: LabelData, folds: int) -> dict[str, int]:
+    """Labels with fewer examples than cross-validation folds: they cannot be held out in every fold."""
+    return {label: c for label, c in sorted(label_data.counts().items()) if c < folds}
+
+
+# ---- out-of-fold predicted probabilities -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PredProbs:
+    """Out-of-fold class probabilities for the records whose label could be cross-validated."""
+
+    positions: np.ndarray  # positions into records
+    labels: np.ndarray  # given class ids, 0..K-1
+    classes: tuple[str, ...]
+    probs: np.ndarray  # (len(positions), K)
+    excluded: dict[str, int]  # labels too rare to cross-validate -> their count
+    folds: int
+
+
+@provides("label_features", heavy=True)
+def _label_features(label_data: LabelData, texts: list[str], prompts: list[str], embedder: Any,
+                    embedding_cache: Any) -> np.ndarray:
+    """Embeddings the labels are predicted from. With a label field these are the shared text embeddings (the
+    same cache entries as `embeddings`); with targets as labels only the prompt, or the label would leak in."""
+    from dslint.embed import embed_texts
+
+    if label_data.mode == NONE:
+        raise SkipCheck(f"no labels: {label_data.reason}")
+    return embed_texts(texts if label_data.mode == LABEL_FIELD else prompts, embedder, embedding_cache)
+
+
+@provides("pred_probs", heavy=True)
+def _pred_probs(label_data: LabelData, label_features: np.ndarray, config: Any) -> PredProbs:
+    return out_of_fold(label_features, label_data, folds_of(config))
+
+
+def out_of_fold(features: np.ndarray, label_data: LabelData, folds: int = DEFAULT_FOLDS,
+                c: float = 10.0) -> PredProbs:
+    """Stratified k-fold logistic-regression probabilities; labels rarer than `folds` are left out and listed."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    excluded = rare_labels(label_data, folds)
+    positions = np.array([i for i, label in enumerate(label_data.labels)
+                          if label is not None and label not in excluded], dtype=np.int64)
+    classes = tuple(sorted({label_data.labels[i] for i in positions}))  # type: ignore[type-var]
+    if len(classes) < 2:
+        raise SkipCheck(f"fewer than two labels with at least {folds} examples each "
+                        f"({len(classes)} usable, {len(excluded)} too rare): nothing to cross-validate")
+    index = {label: k for k, label in enumerate(classes)}
+    y = np.array([index[label_data.labels[i]] for i in positions], dtype=np.int64)
+    x = np.asarray(features, dtype=np.float32)[positions]
+    model = LogisticRegression(C=c, max_iter=500)
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    probs = cross_val_predict(model, x, y, cv=cv, method="predict_proba")
+    return PredProbs(positions, y, classes, np.asarray(probs, dtype=np.float64), excluded, folds)
+
+
+# ---- label errors ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LabelIssues:
+    """Confident-learning result over the cross-validated records."""
+
+    issue: np.ndarray  # bool per PredProbs row
+    quality: np.ndarray  # label-quality score per row (self-confidence: lower = more suspect)
+    noise_rate: float  # estimated share of wrong labels (see estimate_noise_rate)
+    class_noise: dict[str, float]  # per given label: estimated share of its records that are wrong
+
+
+def find_issues(pp: PredProbs) -> LabelIssues:
+    """cleanlab's find_label_issues and label-quality scores, plus the estimated noise rate per class."""
+    from cleanlab.filter import find_label_issues
+    from cleanlab.rank import get_label_quality_scores
+
+    issue = find_label_issues(pp.labels, pp.probs, n_jobs=1)
+    quality = get_label_quality_scores(pp.labels, pp.probs)
+    rate, per_class = estimate_noise_rate(pp)
+    class_noise = {pp.classes[k]: float(per_class[k]) for k in range(len(pp.classes))}
+    return LabelIssues(np.asarray(issue, dtype=bool), np.asarray(quality, dtype=np.float64), rate, class_noise)
+
+
+def estimate_noise_rate(pp: PredProbs) -> tuple[float, np.ndarray]:
+    """Estimated share of wrong labels overall and per given label: the off-diagonal mass of cleanlab's
+    calibrated confident joint P(given label, true label)."""
+    from cleanlab.count import compute_confident_joint, calibrate_confident_joint
+
+    joint = calibrate_confident_joint(compute_confident_joint(pp.labels, pp.probs), pp.labels).astype(np.float64)
+    total = joint.sum()
+    rows = joint.sum(axis=1)
+    off = rows - np.diag(joint)
+    per_class = np.divide(off, rows, out=np.zeros_like(off), where=rows > 0)
+    return (float(off.sum() / total) if total else 0.0), per_class
+
+
+class LabelErrorCheck(Check):
+    """L001: records whose given label disagrees with what the rest of the set predicts for them."""
+
+    name = LABEL_ERRORS
+    rules = (
+        Rule("L001", "label-error", "labelled {given!r} but looks like {suggested!r} (label quality {quality:.2f})",
+             Severity.WARNING,
+             summary="Likely label error: out-of-fold predictions disagree with the given label",
+             doc="""## What it does
+Trains a logistic-regression classifier on the records' embeddings with stratified k-fold cross validation, so
+every record is scored by a model that never saw it, and runs confident learning (cleanlab's
+`find_label_issues`) on those out-of-fold probabilities. Each finding gives the given label, the label the rest of
+the set suggests and a label-quality score (0-1, lower is more suspect). Labels come from the label field, or from
+the targets when a chat/instruction set answers from a small closed set (see L006). Labels with fewer examples than
+folds cannot be cross-validated: they are left out and listed in L006.
+
+## Why is this bad?
+A fine-tuned model learns a wrong label as faithfully as a right one. A few percent of flipped labels costs
+accuracy that no amount of training recovers; the model also becomes confidently wrong on the neighbours of the
+bad examples.
+
+## Example
+```json
+{"text": "my card still hasn't arrived", "label": "card_arrival"}
+{"text": "where is my new card? it has been a week", "label": "exchange_rate"}
+```
+The second record is labelled `exchange_rate` but every similar record says `card_arrival`.
+
+## Options
+- `cv-folds` (default 5): cross-validation folds; labels with fewer examples are excluded.
+"""),
+    )
+
+    @dataclass(frozen=True)
+    class Options:
+        cv_folds: int = DEFAULT_FOLDS
+
+    def run(self, records: list[Record], label_data: LabelData, pred_probs: PredProbs) -> Iterator[Any]:
+        pp = pred_probs
+        found = find_issues(pp)
+        field_name = "label" if label_data.mode == LABEL_FIELD else "target"
+        order = np.argsort(found.quality[found.issue], kind="stable")
+        rows = np.flatnonzero(found.issue)[order]
+        for row in rows:
+            rec = records[int(pp.positions[row])]
+            given = label_data.show(pp.classes[pp.labels[row]])
+            best = int(np.argmax(pp.probs[row]))
+            suggested = label_data.show(pp.classes[best])
+            score = float(found.quality[row])
+            yield self.finding("L001", rec, field=field_name, score=score, quality=score, given=given,
+                               suggested=suggested, details={"given": given, "suggested": suggested, "quality": round(score, 4),
+                                        "suggested_probability": round(float(pp.probs[row, best]), 4)})
+        yield Metric("L.label_noise_estimate", round(found.noise_rate, 4))
+        yield Metric("L.label_issues", int(found.issue.sum()))
+        yield Metric("L.worst_classes", worst_classes(found.class_noise, label_data))
+        if pp.excluded:
+            yield Metric("L.rare_labels", {label_data.show(k): v for k, v in pp.excluded.items()})
+
+
+def worst_classes(class_noise: dict[str, float], label_data: LabelData, top: int = 5) -> list[list[Any]]:
+    """The labels with the highest estimated noise share: [[label, share, records], ...], worst first."""
+    counts = label_data.counts()
+    ranked = sorted(((v, k) for k, v in class_noise.items() if v > 0), key=lambda t: (-t[0], t[1]))
+    return [[label_data.show(k), round(v, 4), counts.get(k, 0)] for v, k in ranked[:top]]
+
+
+# ---- label summary -----------------------------------------------------------------------------------------------
+
+class LabelSummaryCheck(Check):
+    """L006: says which records were treated as labelled and why, and which labels are too rare to check."""
+
+    name = "label-summary"
+    rules = (
+        Rule("L006", "label-mode", "labels: {mode} ({reason}){rare}", Severity.INFO, scope="dataset",
+             summary="Which field the label checks read labels from, and labels too rare to cross-validate",
+             doc="""## What it does
+Reports how the L rules found labels: an explicit label field (`[tool.dslint.fields] label`), the targets of a
+chat/instruction set whose answers come from a small closed set (at most 50 distinct answers, each repeated,
+covering at least 90% of records), or none (open-ended targets: only conflicting targets are checked). It also
+lists labels with fewer examples than the cross-validation folds, which the label-error check (L001) leaves out.
+
+## Why is this bad?
+It is not a problem by itself; it tells you what the label-noise figures are about, and which classes have too
+few examples for anyone to check them.
+
+## Example
+`labels: target (no label field, but the targets come from a closed set of 3 answers covering 100% of 60
+records: each target is treated as the record's label)`
+"""),
+    )
+
+    def run(self, label_data: LabelData, config: Any) -> Iterator[Any]:
+        folds = folds_of(config)
+        rare = rare_labels(label_data, folds)
+        text = ""
+        if rare:
+            listed = ", ".join(f"{label_data.show(k)!r} ({v})" for k, v in list(rare.items())[:10])
+            more = f" and {len(rare) - 10} more" if len(rare) > 10 else ""
+            text = (f"; {len(rare)} label(s) with fewer than {folds} examples cannot be cross-validated and are "
+                    f"left out of L001: {listed}{more}")
+        counts = label_data.counts()
+        yield self.finding("L006", None, mode=label_data.mode, reason=label_data.reason, rare=text,
+                           details={"mode": label_data.mode, "reason": label_data.reason, "classes": len(counts),
+                                    "rare_labels": {label_data.show(k): v for k, v in rare.items()}})
+        yield Metric("L.label_mode", label_data.mode)
+
+
+# ---- noise amplification -----------------------------------------------------------------------------------------
+
+class NoiseAmplificationCheck(Check):
+    """L005: the dataset-level verdict on label noise, from the L001 estimate and the conflicting-target share."""
+
+    name = "noise-amplification"
+    late = True
+    rules = (
+        Rule("L005", "noise-amplification",
+             "estimated label noise {rate:.1%} ({source}): fine-tuning will teach roughly {count:,} wrong "
+             "answers as if they were right{worst}",
+             Severity.WARNING, scope="dataset",
+             summary="Estimated label noise or conflicting-target share above the budget (warning 5%, error 10%)",
+             doc="""## What it does
+Takes the estimated share of wrong labels (confident learning's calibrated joint from L001; on sets without labels
+the share of records whose target conflicts with the same or a near-identical prompt, L002/L003) and judges it:
+a warning above `warn-above` (5%) and an error above `error-above` (10%). The message names the classes with the
+highest estimated noise. The figure is also the `L.noise_rate` metric behind the verdict's label-noise line.
+
+## Why is this bad?
+Fine-tuning amplifies label noise: the model fits the wrong examples too, and with ten percent noise it learns a
+measurably worse decision boundary and becomes confidently wrong near the noisy classes. Cleaning the flagged
+records (L001, L002) before training is usually cheaper than any amount of extra data.
+
+## Example
+`estimated label noise 12.4% (confident learning on out-of-fold predictions): fine-tuning will teach roughly
+1,240 wrong answers as if they were right; worst classes: 'card_arrival' (31%), 'exchange_rate' (22%)`
+
+## Options
+- `warn-above` (default 0.05): noise share above which this is a warning.
+- `error-above` (default 0.10): noise share above which this is an error.
+"""),
+    )
+
+    @dataclass(frozen=True)
+    class Options:
+        warn_above: float = 0.05
+        error_above: float = 0.10
+
+    def run(self, prior_metrics: dict[str, Any], records: list[Record]) -> Iterator[Any]:
+        estimate = noise_estimate(prior_metrics)
+        if estimate is None:
+            raise SkipCheck("no label-noise estimate: neither the label-error check (L001) nor the conflicting-"
+                            "target checks (L002, L003) ran")
+        rate, source = estimate
+        yield Metric("L.noise_rate", round(rate, 4))
+        if rate <= self.options.warn_above:
+            return
+        severity = Severity.ERROR if rate > self.options.error_above else Severity.WARNING
+        worst = prior_metrics.get("L.worst_classes") or []
+        worst_text = ""
+        if worst and source.startswith("confident"):
+            worst_text = "; worst classes: " + ", ".join(f"{label!r} ({share:.0%})" for label, share, _ in worst)
+        yield self.finding("L005", None, severity=severity, rate=rate, source=source,
+                           count=round(rate * len(records)), worst=worst_text,
+                           details={"noise_rate": round(rate, 4), "source": source, "worst_classes": worst,
+                                    "warn_above": self.options.warn_above, "error_above": self.options.error_above})
+
+
+def noise_estimate(metrics: dict[str, Any]) -> tuple[float, str] | None:
+    """The largest of the available noise figures and where it came from; None when no L check measured one."""
+    candidates = [
+        ("L.label_noise_estimate", "confident learning on out-of-fold predictions"),
+        ("L.conflict_share", "records whose target conflicts with the same prompt"),
+        ("L.semantic_conflict_share", "records whose target conflicts with a near-identical prompt"),
+    ]
+    found = [(float(metrics[name]), text) for name, text in candidates if name in metrics]
+    if not found:
+        return None
+    return max(found, key=lambda t: t[0])
+
+
+CHECKS = (LabelSummaryCheck, LabelErrorCheck, NoiseAmplificationCheck)

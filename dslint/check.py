@@ -27,7 +27,8 @@ class Check:
     name: ClassVar[str] = ""
     rules: ClassVar[tuple[Rule, ...]] = ()
     Options: ClassVar[type] = NoOptions
-    # Run after every other check and receive `prior_findings`: for checks that judge what others found.
+    # Run after every other check and receive `prior_findings` (and `prior_metrics`): for checks that judge what
+    # others found.
     late: ClassVar[bool] = False
 
     def __init__(self, options: Any = None):

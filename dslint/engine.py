@@ -19,7 +19,7 @@ from .profiles import get_profile
 from .selection import Selection
 from .suppress import noqa_suppresses, per_file_ignored, read_baseline
 
-SEEDED = {"sources", "eval_sources", "config", "profile", "prior_findings"}
+SEEDED = {"sources", "eval_sources", "config", "profile", "prior_findings", "prior_metrics"}
 EXCERPT_CHARS = 300
 
 
@@ -96,6 +96,7 @@ def lint(
     for check in the_plan.checks:
         if check.late:
             store.set("prior_findings", list(findings))
+            store.set("prior_metrics", dict(metrics))
         try:
             args = {name: store.get(name) for name in check.inputs()}
             check_started = time.perf_counter()
@@ -123,6 +124,8 @@ def lint(
             findings.append(item)
 
     findings.sort(key=_sort_key)
+    if records:  # for the HTML report's length chart
+        metrics.setdefault("dataset.length_histogram", length_histogram([len(r.text) for r in records]))
     report = Report(
         sources=[s.info for s in (*train, *evals)],
         findings=findings,
@@ -189,3 +192,16 @@ def _excerpts(findings: list[Finding], by_index: dict[int, Record], store: Artif
         out[i] = text[:EXCERPT_CHARS]
     return out
 
+
+def length_histogram(lengths: list[int], bins: int = 30) -> dict[str, Any]:
+    """Record lengths (characters) as a small histogram for reports: log-spaced bins when they span decades."""
+    import numpy as np
+
+    values = np.asarray(lengths, dtype=np.float64).clip(min=1)
+    low, high = max(float(values.min()), 1.0), max(float(values.max()), 1.0)
+    log = high / low > 50
+    edges = np.geomspace(low, high + 1, bins + 1) if log else np.linspace(values.min(), high + 1, bins + 1)
+    counts, edges = np.histogram(values, bins=edges)
+    return {"unit": "characters", "log": bool(log), "edges": [round(float(e), 1) for e in edges],
+            "counts": [int(c) for c in counts], "p50": int(np.percentile(values, 50)),
+            "p95": int(np.percentile(values, 95)), "max": int(values.max())}
