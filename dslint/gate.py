@@ -6,19 +6,49 @@ budget holds; 1 otherwise. Exit 2 (usage, config, input, plugin errors) never re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from .errors import GateFailed
-from .model import FlagVerdict, Report, Severity, Verdict
+from .model import Finding, FlagVerdict, Report, Severity, Verdict
 
-# Red flags of the verdict: (flag, rule prefix, metric that carries its figure, how to show it).
-RED_FLAGS = (
-    ("format", "F", "F.invalid_share", "{:.1%} of rows invalid"),
-    ("size", "S", "S.effective_examples", "{:,} effective examples"),
-    ("duplicates & leakage", "D", "D.duplicate_rate", "{:.1%} duplicates"),
-    ("label noise", "L", "L.noise_rate", "{:.1%} estimated label noise"),
-    ("volatility", "V", "V.volatile_share", "{:.1%} volatile examples"),
+def _size_figure(m: dict[str, Any]) -> str | None:
+    """The size flag's figure: effective examples, thresholds, what was counted out, the thinnest label."""
+    if "S.effective_examples" not in m:
+        return None
+    figure = f"{m['S.effective_examples']:,} effective examples"
+    if "S.min_examples" in m:
+        figure += f" (minimum {m['S.min_examples']:,}, recommended {m.get('S.recommended_examples', 0):,})"
+    out = {why: n for why, n in (m.get("S.counted_out") or {}).items() if n}
+    if out:
+        figure += "; counted out: " + ", ".join(f"{n:,} {why}" for why, n in out.items())
+    if "S.min_label_count" in m:
+        figure += f"; {m['S.labels']} labels, the smallest with {m['S.min_label_count']:,} examples"
+    return figure
+
+
+def _share_figure(metric: str, what: str) -> Callable[[dict[str, Any]], str | None]:
+    def figure(m: dict[str, Any]) -> str | None:
+        return f"{m[metric]:.1%} {what}" if metric in m else None
+
+    return figure
+
+
+# Red flags of the verdict: (flag id as in the JSON report, rule prefix, the title reports show, its figure from the
+# metrics; None when not measured).
+RED_FLAGS: tuple[tuple[str, str, str, Callable[[dict[str, Any]], str | None]], ...] = (
+    ("format", "F", "malformed records", _share_figure("F.invalid_share", "of rows invalid")),
+    ("size", "S", "too little data", _size_figure),
+    ("duplicates & leakage", "D", "duplicates & leakage", _share_figure("D.duplicate_rate", "duplicates")),
+    ("label noise", "L", "noisy or inconsistent labels", _share_figure("L.noise_rate", "estimated label noise")),
+    ("volatility", "V", "volatile knowledge",
+     _share_figure("V.volatile_share", "volatile examples (belongs in retrieval)")),
 )
+FLAG_TITLES = {flag: title for flag, _, title, _ in RED_FLAGS}
+
+
+def flag_title(flag: str) -> str:
+    """How reports name a red flag (its id in the JSON report is shorter and stable)."""
+    return FLAG_TITLES.get(flag, flag)
 
 
 def gate_reasons(report: Report, fail_on: Severity, budgets: dict[str, dict[str, float]]) -> list[str]:
@@ -46,23 +76,53 @@ def build_verdict(report: Report, config: Any, ran_codes: set[str]) -> Verdict:
     fail_on = config.fail_on_severity()
     reasons = gate_reasons(report, fail_on, config.gate)
     flags = []
-    for flag, prefix, metric, fmt in RED_FLAGS:
-        family = [f for f in report.findings if f.code.startswith(prefix)]
-        has_metric = metric in report.metrics
+    for flag, prefix, _, figure_of in RED_FLAGS:
         if not any(code.startswith(prefix) for code in ran_codes):
             flags.append(FlagVerdict(flag, "SKIP", "not checked"))
             continue
+        family = [f for f in report.findings if f.code.startswith(prefix)]
+        over_budget = any(_budget_covers(code, prefix) and _budget_exceeded(report, code, budget)
+                          for code, budget in config.gate.items())
         worst = max((f.severity for f in family), default=None)
-        if worst is not None and worst >= fail_on:
+        if over_budget or (worst is not None and worst >= fail_on):
             status = "FAIL"
         elif worst is not None and worst >= Severity.WARNING:
             status = "WARN"
         else:
             status = "PASS"
-        figure = fmt.format(report.metrics[metric]) if has_metric else f"{len(family)} finding(s)"
-        flags.append(FlagVerdict(flag, status, figure))
-    green = list(report.metrics.get("green_flags", []))
-    return Verdict(flags=flags, green_flags=green, gate_passed=not reasons, gate_reasons=reasons)
+        figure = figure_of(report.metrics)
+        codes = _code_counts(f for f in family if f.severity >= Severity.WARNING)
+        if figure is None:
+            figure = f"{sum(1 for f in family if f.severity >= Severity.WARNING)} finding(s)"
+        flags.append(FlagVerdict(flag, status, f"{figure} ({codes})" if codes else figure))
+    return Verdict(flags=flags, green_flags=green_flags(report.metrics), gate_passed=not reasons,
+                   gate_reasons=reasons)
+
+
+def green_flags(metrics: dict[str, Any]) -> list[str]:
+    """What makes a set a good fine-tuning candidate, from any check's "green_flags" or "<FAMILY>.green_flags"."""
+    out: list[str] = []
+    for name, value in sorted(metrics.items()):
+        if name == "green_flags" or name.endswith(".green_flags"):
+            out.extend(str(v) for v in value if str(v) not in out)
+    return out
+
+
+def _code_counts(findings: Iterable[Finding]) -> str:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return ", ".join(f"{c} x{n}" if n > 1 else c for c, n in sorted(counts.items()))
+
+
+def _budget_covers(code: str, prefix: str) -> bool:
+    return code.upper().startswith(prefix) or prefix.startswith(code.upper())
+
+
+def _budget_exceeded(report: Report, code: str, budget: dict[str, float]) -> bool:
+    count = sum(1 for f in report.findings if f.code.startswith(code.upper()))
+    ratio = count / report.records if report.records else 0.0
+    return count > budget.get("max-count", float("inf")) or ratio > budget.get("max-ratio", float("inf"))
 
 
 def exit_code(report: Report, *, exit_zero: bool = False) -> int:

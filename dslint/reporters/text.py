@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..gate import flag_title
 from ..model import Finding, Report
 
 
@@ -24,12 +25,13 @@ def statistics_lines(report: Report) -> list[str]:
 
 
 def verdict_lines(report: Report) -> list[str]:
+    """The readiness verdict: one line per red flag (status, flag, figure), the green flags, the gate's result."""
     v = report.verdict
     lines = ["Readiness verdict:"]
+    width = max((len(flag_title(flag.flag)) for flag in v.flags), default=0)
     for flag in v.flags:
-        lines.append(f"  {flag.status:<4}  {flag.flag:<22} {flag.figure}")
-    if v.green_flags:
-        lines.append("  green flags: " + "; ".join(v.green_flags))
+        lines.append(f"  {flag.status:<4}  {flag_title(flag.flag):<{width}}  {flag.figure}")
+    lines.append("  green flags: " + ("; ".join(v.green_flags) if v.green_flags else "none noticed"))
     if v.gate_passed:
         lines.append("Gate: PASSED")
     else:
