@@ -1,3 +1,604 @@
-"""Placeholder until the family lands: registers no checks yet."""
+"""V rules: facts that go stale (prices, stock, office-holders, versions, statistics, news, recent dates).
 
-CHECKS = ()
+Fine-tuning teaches lasting skills; facts that change by the day or the month belong in a retrieval index. Every
+detector here is a rule over the text, model-free, so the family runs in --fast mode and in the pre-commit hook.
+
+Each record's target (what the model is taught) is scanned with every detector; its prompt only with the
+detectors that show it asks about the present. Precision first: code, arithmetic and word problems, fiction, facts
+anchored in the past ("the war ended in 1945") and facts copied from a context passage given in the prompt never
+fire. A record yields one finding per category (the first span), and the dataset rule V010 turns the share of
+volatile records into the gate.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from dslint.check import Check
+from dslint.data import Record
+from dslint.model import Finding, Metric, Rule, Severity
+from dslint.selection import Selection
+from dslint.suppress import noqa_suppresses
+
+# ---- categories and their rules -----------------------------------------------------------------------------------
+
+TIME_RELATIVE = "time-relative"
+RECENT_DATE = "recent-date"
+PRICE = "price"
+STOCK = "stock"
+OFFICE_HOLDER = "office-holder"
+VERSION = "version"
+STATISTIC = "statistic"
+NEWS = "news"
+SPORTS = "sports"
+CATEGORIES = (TIME_RELATIVE, RECENT_DATE, PRICE, STOCK, OFFICE_HOLDER, VERSION, STATISTIC, NEWS, SPORTS)
+CODES = {cat: f"V{i:03d}" for i, cat in enumerate(CATEGORIES, start=1)}
+SHARE_CODE = "V010"
+
+_ADVICE = ("Move facts like these into a retrieval index (RAG) that can be updated, and keep the examples that teach "
+           "behaviour (format, tone, reasoning, tool use).")
+
+
+def _record_rule(category: str, what: str, example_bad: str, example_ok: str) -> Rule:
+    code = CODES[category]
+    return Rule(
+        code, f"volatile-{category}",
+        "teaches a volatile fact ({category}): '{span}' in the {side}",
+        Severity.INFO,
+        summary=f"A record whose target (or present-tense question) states {what}",
+        doc=(
+            "## What it does\n"
+            f"Flags a record that teaches {what}. The target is scanned; the prompt counts only where it asks "
+            "about the present. Code, arithmetic, fiction, facts anchored in the past and facts copied from a "
+            "context passage in the prompt are ignored. The finding's details give the category, the matched "
+            "span, its offset and the side (`target` or `prompt`).\n\n"
+            "## Why is this bad?\n"
+            "Such a fact is true on the day the data was written and goes stale after training; a model cannot "
+            "unlearn it when it changes. " + _ADVICE + " One such record is not an error (info); the share of "
+            f"volatile records is judged by {SHARE_CODE}.\n\n"
+            "## Example\n"
+            f"Flagged: `{example_bad}`\n\nNot flagged: `{example_ok}`\n"
+        ),
+    )
+
+
+RECORD_RULES = (
+    _record_rule(TIME_RELATIVE, "time-relative language about the state of the world ('currently', 'as of', "
+                 "'this year', 'the latest')",
+                 '{"output": "The company currently employs 12,000 people."}',
+                 '{"output": "Once saved, you can now click Export."}'),
+    _record_rule(RECENT_DATE, "an explicit date or year near the present (default: within 3 years back, 5 ahead)",
+                 '{"output": "The summit is scheduled for March 2027."}',
+                 '{"output": "The war ended in 1945."}'),
+    _record_rule(PRICE, "a price or a currency amount someone pays now",
+                 '{"output": "A monthly subscription costs $9.99."}',
+                 '{"instruction": "Apples cost $2 each. How much do 3 apples cost?", "output": "$6"}'),
+    _record_rule(STOCK, "stock or availability ('in stock', 'sold out', 'ships in 3 days')",
+                 '{"output": "The blue model is out of stock until Friday."}',
+                 '{"output": "Keep flour in an airtight container."}'),
+    _record_rule(OFFICE_HOLDER, "who currently holds an office or role ('the CEO of', 'the president of')",
+                 '{"output": "The current CEO of Acme is Jane Doe."}',
+                 '{"output": "George Washington was the first president of the United States."}'),
+    _record_rule(VERSION, "the latest or current version or release of something",
+                 '{"output": "The latest stable release is 4.2.1."}',
+                 '{"output": "Pin it with `numpy==1.26` in requirements.txt."}'),
+    _record_rule(STATISTIC, "a changing statistic (population, exchange rate, market value, ranking, record)",
+                 '{"output": "Lagos has a population of about 15 million."}',
+                 '{"output": "Mount Everest is the tallest mountain above sea level."}'),
+    _record_rule(NEWS, "news or a recent event ('announced on Monday', 'a new report', 'last week')",
+                 '{"output": "Officials said on Tuesday that the bridge will reopen."}',
+                 '{"output": "The printing press was invented by Gutenberg."}'),
+    _record_rule(SPORTS, "a sports result or standing ('the defending champion', 'won 3-1 on Sunday')",
+                 '{"output": "City are the reigning champions after beating United 3-1."}',
+                 '{"output": "A football match lasts 90 minutes."}'),
+)
+
+SHARE_RULE = Rule(
+    SHARE_CODE, "volatile-share",
+    "{share:.1%} of records ({count:,} of {total:,}) teach volatile facts ({breakdown}); move those facts into a "
+    "retrieval index and keep the examples that teach behaviour",
+    Severity.WARNING,
+    summary="The share of records that teach volatile facts exceeds a threshold (warning 10%, error 30%)",
+    scope="dataset",
+    doc=(
+        "## What it does\n"
+        "Counts the records with at least one V001-V009 finding (only the rules selected, and not suppressed on "
+        "the record) and reports the share overall and per category as metrics (`V.volatile_share`, "
+        "`V.share.<category>`). Warns above `warn-share`, errors above `error-share`.\n\n"
+        "## Why is this bad?\n"
+        "A set where many examples teach facts that change is out of date the day training ends, and the model "
+        "will state the stale facts confidently. " + _ADVICE + "\n\n"
+        "## Example\n"
+        "A product-support set where 40% of answers quote prices and stock levels: error. Rewrite those answers "
+        "to call a lookup tool or cite a retrieved passage, and keep the ones about how to return an item.\n\n"
+        "## Options\n"
+        "`warn-share` (0.10) and `error-share` (0.30): thresholds on the share of volatile records. "
+        "`recent-years` (3) and `future-years` (5): the window of years that counts as near the present. "
+        "`today` (\"\": the real date): an ISO date to judge recency against. `scan-prompt` (true): also flag "
+        "prompts that ask about the present.\n"
+    ),
+)
+
+
+# ---- what a detector returns --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class VolatileSpan:
+    """One volatile span: its category, the matched text, its offset in the side's text, and the side."""
+
+    category: str
+    span: str
+    start: int
+    side: str  # "target" or "prompt"
+
+
+# ---- masking what must never fire: code, URLs, pinned versions ----------------------------------------------------
+
+_CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)", re.S)
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.]+")
+_PIN = re.compile(r"\b[\w.\-\[\]]+\s*(?:===?|>=|<=|~=|!=|\^|@)\s*v?\d[\w.*+-]*")
+_CODE_LINE = re.compile(
+    r"^[ \t]*(?:import \w|from [\w.]+ import|def \w+\(|class \w+[(:]|pip3? install|npm |yarn |conda |apt(?:-get)? |"
+    r"\$ |>>> |#include|SELECT |INSERT |CREATE |console\.|print\(|return\b|for \w+ in |if .*:\s*$|\w+\s*=\s*[\w\"'\[{(]"
+    r"|[{}\[\]();]\s*$|<\/?\w+[^>]*>).*$",
+    re.M,
+)
+
+
+def mask_code(text: str) -> str:
+    """The text with code blocks, inline code, code-like lines, URLs and version pins blanked (offsets kept)."""
+    for pattern in (_CODE_BLOCK, _INLINE_CODE, _CODE_LINE, _URL, _PIN):
+        text = pattern.sub(lambda m: re.sub(r"\S", " ", m.group(0)), text)
+    return text
+
+
+# ---- record-level contexts that switch detection off --------------------------------------------------------------
+
+_FICTION = re.compile(
+    r"\b(?:write|compose|create|generate|make up|tell(?: me)?|invent|draft|come up with|continue|finish|give me)\b"
+    r"[^.?!\n]{0,50}?\b(?:stor(?:y|ies)|poem|poetry|haiku|limerick|sonnet|fairy ?tale|fable|fiction(?:al)?|"
+    r"screenplay|script|lyrics|song|narrative|rap|verse|joke|riddle|dialogue|scene|letter|tale|ad|"
+    r"advertisement|slogan|tagline|resume|profile)\b|"
+    r"^\W*(?:imagine|pretend|role-?play|suppose|you are an?\b)|\bhypothetical(?:ly)?\b|\bfictional\b",
+    re.I,
+)
+_MATH = re.compile(
+    r"\d\s*[-+*/×÷^=]\s*\(?\d|\b(?:calculate|compute|solve|evaluate|simplify|equation|arithmetic|"
+    r"how (?:much|many) (?:\w+ ){0,4}(?:in total|altogether|left|remain)|"
+    r"how much (?:money )?(?:does|did|will|would|should|do) \w+ (?:have|pay|spend|earn|save|need|get|make|owe))\b",
+    re.I,
+)
+
+
+def is_fiction(prompt: str, target: str) -> bool:
+    """The prompt asks for a story, poem, role-play or other made-up text (its 'facts' are not claims)."""
+    return bool(_FICTION.search(prompt)) or target.lstrip().lower().startswith("once upon a time")
+
+
+def is_math(prompt: str) -> bool:
+    """The prompt is arithmetic or a word problem (its prices and numbers are givens, not facts about the world)."""
+    return bool(_MATH.search(mask_code(prompt)))
+
+
+# ---- sentences, and whether one is anchored in the past ------------------------------------------------------------
+
+_YEAR = re.compile(r"(?<![\d$£€¥.,#:/-])(?:1[5-9]\d\d|20\d\d)(?![\d%])(?!\.\d)(?!,\d)")
+_HISTORIC_WORDS = re.compile(
+    r"\b(?:\d{1,2}(?:st|nd|rd|th) century|B\.?C\.?E?|A\.?D\.?|ancient|medieval|in the (?:past|old days)|"
+    r"historically|used to|was born|were born)\b",
+    re.I,
+)
+
+
+def sentences(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, sentence) pairs; a decimal point like 3.5 or 'No. 1' does not end a sentence."""
+    start = 0
+    for m in re.finditer(r"(?<!\bNo)(?<!\b[A-Z])(?<!\d)[.!?]+(?=\s+|$)|\n+", text):
+        end = m.end()
+        if text[start:end].strip():
+            yield start, text[start:end]
+        start = end
+    if text[start:].strip():
+        yield start, text[start:]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which years count as near the present: [today.year - back, today.year + ahead]."""
+
+    today: _dt.date
+    back: int = 3
+    ahead: int = 5
+
+    def recent(self, year: int) -> bool:
+        return self.today.year - self.back <= year <= self.today.year + self.ahead
+
+    def historic(self, year: int) -> bool:
+        return year < self.today.year - self.back
+
+
+def anchored_in_past(sentence: str, window: Window) -> bool:
+    """The sentence is about a settled past: it names a year before the recent window, or uses past anchors."""
+    if any(window.historic(int(y)) for y in _YEAR.findall(sentence)):
+        return True
+    return bool(_HISTORIC_WORDS.search(sentence))
+
+
+# ---- the detectors -------------------------------------------------------------------------------------------------
+
+Guard = Callable[[str, "re.Match[str]", Window], bool]
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A pattern for one category. `past_ok`: still fires in a sentence anchored in the past. `prompt`: also
+    applies to the prompt (it shows the prompt asks about the present); `target`: to the target. `guard`: an extra veto on a match."""
+
+    category: str
+    pattern: re.Pattern[str]
+    prompt: bool = False
+    past_ok: bool = False
+    target: bool = True
+    guard: Guard | None = None
+
+
+def _rx(pattern: str, flags: int = re.I) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONEY = (r"(?:[$£€¥₹₩₽]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|bn|million|billion|trillion))?|"
+          r"\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|JPY|CNY|INR|CAD|AUD|CHF|dollars?|euros?|pounds sterling|yen|"
+          r"yuan|rupees?|pesos?)\b|\b(?:USD|EUR|GBP|US\$|A\$|C\$|Rs\.?)\s?\d[\d,]*(?:\.\d+)?)")
+_OFFICE = (r"(?:CEO|chief executive(?: officer)?|chairman|chairwoman|chairperson|chair|president|vice[- ]president|"
+           r"prime minister|premier|chancellor|governor|mayor|senator|secretary[- ]general|secretary of state|"
+           r"(?:foreign|home|health|defen[cs]e|finance) (?:secretary|minister)|minister(?: of [\w ]{3,30}?)?|"
+           r"head coach|manager|director[- ]general|speaker of the house|attorney general|"
+           r"chief (?:justice|financial officer|technology officer|operating officer)|CFO|CTO|COO|leader|head|"
+           r"king|queen|monarch|pope|owner|captain)")
+_TITLE_BEFORE_NAME = (r"\b(?:President|Prime Minister|Chancellor|Governor|Mayor|Senator|(?:[A-Z][a-z]+ )?Secretary|"
+                      r"(?:[A-Z][a-z]+ )?Minister|CEO|Chief Executive|Chairman|Premier|Speaker|Attorney General|"
+                      r"Rep\.|Sen\.|Gov\.)(?<!Premier)\s+(?:[A-Z][a-z'’-]+\s){0,2}[A-Z][a-z'’-]+")
+_NEWS_VERB = (r"(?:announced|unveiled|revealed|launched|confirmed|declared|appointed|resigned|indicted|arrested|"
+              r"charged|sued|banned|approved|passed|signed|vowed|pledged|warned|slammed|criticized|criticised|"
+              r"urged|called for|called on|agreed|rejected|blocked|reported|released|ordered|voted|killed|"
+              r"injured|died|fired|sacked|stepped down|filed|ruled|imposed|lifted|postponed|cancell?ed|"
+              r"suspended|fined|accused|denied|admitted|apologi[sz]ed|won|lost|broke|topped|"
+              r"reached|hit|surged|plunged|soared|fell|rose)")
+_NEWS_PERFECT = (r"(?:announced|unveiled|revealed|confirmed|declared|appointed|resigned|indicted|arrested|charged|"
+                 r"sued|banned|approved|signed|vowed|pledged|warned|slammed|critici[sz]ed|urged|called for|called on|"
+                 r"ordered|voted|fired|sacked|stepped down|quit|imposed|lifted|postponed|cancell?ed|suspended|fined|"
+                 r"accused|apologi[sz]ed|made headlines)")
+
+
+def _not_howto(sentence: str, m: re.Match[str], window: Window) -> bool:
+    """A how-to or conversational sentence addressed to the reader ('you can now click') is not a world fact."""
+    return not re.search(r"\b(?:you|your|yourself|I|I'm|I am|my|we|let's|click|select|press|tap|open|type|run)\b",
+                         sentence)
+
+
+def _year_context(sentence: str, m: re.Match[str], window: Window) -> bool:
+    """A 4-digit number near the present that reads as a year (not a count, an amount or an operand)."""
+    year = int(m.group("year"))
+    if not window.recent(year):
+        return False
+    before, after = sentence[:m.start("year")], sentence[m.end("year"):]
+    if re.search(r"[-+*/×÷=^]\s*$", before) or re.match(r"\s*[-+*/×÷=^]\s*\d", after):
+        return False
+    if re.match(r"\s*(?:people|persons|residents|inhabitants|units|items|words|pages|km|miles|meters|metres|kg|"
+                r"pounds|calories|rpm|mAh|x\d|px|ms|MB|GB|TB|hours|minutes|seconds)\b", after, re.I):
+        return False
+    return True
+
+
+def _names_entity(sentence: str) -> bool:
+    """The sentence names someone or something: a capitalised word that does not start it."""
+    return bool(re.search(r"(?<=[\w,;:'’] )[A-Z][a-z]", sentence))
+
+
+def _money_guard(sentence: str, m: re.Match[str], window: Window) -> bool:
+    """A currency amount someone pays now: a present-tense price cue near the amount, or a price question."""
+    if re.search(r"\b(?:was|were|would|had|did|used to)\b", sentence, re.I):
+        return False
+    return bool(re.search(
+        r"\b(?:costs?|priced|prices?|pricing|sells? for|retails?|fee|fares?|tickets?|subscriptions?|per (?:month|"
+        r"year|night|hour|day|week|person|gallon|litre|liter|barrel|ounce|share|kg|pound|unit|user|seat)|"
+        r"/(?:mo|month|yr|year|night|hr|hour)|a month|a year|monthly|annually|starts? at|starting at|"
+        r"rent|wages?|salary|minimum wage|rates?|charges?|MSRP|RRP|on sale|discount|deal|worth|trades? at|"
+        r"trading at|valued at|market (?:cap|value)|auctioned|sold for|bought for|how much)\b", sentence, re.I))
+
+
+def _present_role(sentence: str, m: re.Match[str], window: Window) -> bool:
+    """The role is held now: not an ordinal, former or founding holder, and not in the past tense."""
+    head = sentence[:m.start()].lower()
+    if re.search(r"\b(?:first|second|third|\d+(?:st|nd|rd|th)|former|founding|late|last|previous|past|"
+                 r"then|one-time|ex-)\W*$", head[-40:]):
+        return False
+    return not re.search(r"\b(?:was|were|had been|served|became|had|did)\b", sentence, re.I) or bool(
+        re.search(r"\b(?:currently|current|now|incumbent|sitting|present)\b", sentence, re.I))
+
+
+DETECTORS: tuple[Detector, ...] = (
+    # --- time-relative language ---
+    Detector(TIME_RELATIVE, _rx(
+        r"\bas of (?:today|now|this (?:week|month|year)|the time of writing|writing|(?:early |late |mid-?)?"
+        r"(?:" + _MONTH + r"\s+)?(?:\d{1,2},?\s+)?20\d\d)\b|\bat the time of (?:writing|this writing)\b|"
+        r"\b(?:at present|right now|as of now|nowadays|these days|so far this (?:year|season|month)|"
+        r"(?<!up )to date|year[- ]to[- ]date|in recent (?:years|decades|months|times)|"
+        r"over the (?:last|past) (?:decade|few years|several years|\d+ years|year|few months)|"
+        r"recent (?:years|advances|advancements|developments|trends|events|data|figures|studies)|"
+        r"on the rise|(?:growing|gaining|surging) (?:in )?popularity|increasingly (?:popular|common)|"
+        r"(?:is|are) (?:now )?trending)\b"), prompt=True, past_ok=True),
+    Detector(TIME_RELATIVE, _rx(r"(?:^|\n)\s*(?:Today|Nowadays|Currently|At present),|\bthe current (?:situation|"
+                                r"state of affairs|political|economic|climate|market|events|affairs|trends?|"
+                                r"administration|government|leadership|status)"), prompt=True, past_ok=True,
+             guard=_not_howto),
+    Detector(TIME_RELATIVE, _rx(r"\b(?:currently|presently|at the moment)\b"), prompt=True, past_ok=True,
+             guard=_not_howto),
+    Detector(TIME_RELATIVE, _rx(
+        r"\b(?:this|last|next|earlier this|later this) (?:year|month|week|season|quarter|spring|summer|autumn|"
+        r"fall|winter)\b|\b(?:the )?(?:latest|newest|most recent(?:ly)?|recently|upcoming|forthcoming)\b"),
+        prompt=True, guard=_not_howto),
+    Detector(TIME_RELATIVE, _rx(r"(?<!^)(?<!from )\b(?:today|now|tonight|this morning)\b(?! that)"), prompt=True,
+             guard=lambda s, m, w: _not_howto(s, m, w) and (bool(re.search(
+                 r"\b(?:who|what|which|how|where|is|are|tell me|list|name)\b", s, re.I)) and "?" in s or bool(
+                 re.search(r"\b(?:most|best|largest|biggest|leading|top)\b", s, re.I)))),
+    # --- explicit dates and years near the present ---
+    Detector(RECENT_DATE, _rx(
+        r"(?:\b" + _MONTH + r"\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?|\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH +
+        r",?\s+|\b(?:in|since|by|until|till|from|to|through|during|of|early|late|mid-?|before|after|around|"
+        r"fiscal|FY|Q[1-4]|spring|summer|autumn|fall|winter|the|season|year|for|between|and)\s+|^|\()"
+        r"(?P<year>20\d\d)(?![\d%])(?:[-–/]\d{2}\b)?"), prompt=True, guard=_year_context),
+    Detector(RECENT_DATE, _rx(r"\b(?P<year>20\d\d)-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/(?P<y2>20\d\d)\b"),
+             prompt=True,
+             guard=lambda s, m, w: w.recent(int(m.group("year") or m.group("y2")))),
+    # --- prices ---
+    Detector(PRICE, _rx(_MONEY), guard=_money_guard),
+    Detector(PRICE, _rx(r"\bhow much (?:does|do|is|are|would|will) (?:an? |the )?[\w' -]{2,40}? (?:cost|charge|sell"
+                        r"|go for)\b|\b(?:the |current )?(?:price|cost) of (?:an? |the |one )?[A-Z\w][\w' -]{1,30}"
+                        r"(?:\?| (?:today|now|right now|currently))"), prompt=True),
+    # --- stock and availability ---
+    Detector(STOCK, _rx(
+        r"\b(?:in stock|out of stock|back in stock|low stock|stock levels?|sold out|restock(?:ed|ing)?|"
+        r"back-?order(?:ed)?|pre-?orders?|only \d+ (?:left|remaining)|limited (?:stock|availability|quantities)|"
+        r"(?:currently |now |not )?available (?:now|in stores|for pre-?order|for purchase|to order|in your area|"
+        r"from (?:our|the) (?:store|warehouse))|ships? (?:in|within) \d+|delivery (?:in|within) \d+ "
+        r"(?:days|hours|business days)|inventory (?:is|of|levels?)|units (?:left|available)|waitlist|"
+        r"on (?:the )?shelves (?:now|today))\b"), prompt=True),
+    # --- who holds an office or role now ---
+    Detector(OFFICE_HOLDER, _rx(r"\b(?:current|incumbent|sitting|present|new|newly (?:elected|appointed))\s+"
+                                + _OFFICE + r"\b"), prompt=True, guard=_present_role),
+    Detector(OFFICE_HOLDER, _rx(r"\b(?:is|are|serves as|remains|has been|is now) (?:the )?(?:current )?"
+                                + _OFFICE + r" of (?:the )?[A-Z]"), prompt=True, guard=_present_role),
+    Detector(OFFICE_HOLDER, _rx(r"\bthe (?:current )?" + _OFFICE + r" of (?:the )?[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*"
+                                r",? (?:is|are)\b"), prompt=True, guard=_present_role),
+    Detector(OFFICE_HOLDER, _rx(r"\bwho (?:is|'s|are) (?:the |currently the )?(?:current )?" + _OFFICE +
+                                r"\b(?: of| at| for)?"), prompt=True, guard=_present_role),
+    Detector(OFFICE_HOLDER, _rx(r"[A-Z][a-z]+ [A-Z][a-z]+, (?:the )?(?:current )?(?:CEO|chief executive|president|"
+                                r"chairman|chairwoman|prime minister|governor|mayor|head coach|manager) of "
+                                r"(?:the )?[A-Z]", 0), prompt=True, guard=_present_role),
+    Detector(OFFICE_HOLDER, _rx(_TITLE_BEFORE_NAME, 0), prompt=True, guard=_present_role),
+    # --- versions and releases ---
+    Detector(VERSION, _rx(
+        r"\b(?:the )?(?:latest|current|newest|most recent|last|upcoming|next) (?:stable |major |minor |LTS |public )?"
+        r"(?:version|release|update|firmware|edition|model|generation|iOS|Android|iPhone|build)\b"
+        r"(?: of [\w .+#-]{1,30}?)?(?: (?:is|was|are)\b| \(?v?\d+(?:\.\d+)+)"), prompt=True,
+        guard=lambda s, m, w: _not_howto(s, m, w) or bool(re.search(r"\d", s[m.end():]))),
+    Detector(VERSION, _rx(r"\b(?:version|release|v)\s?\d+(?:\.\d+)+\b[^.!?\n]{0,40}\b(?:was|is|were|will be|has "
+                          r"been) (?:released|launched|out|available|expected|due|scheduled)|\b(?:released|launched|"
+                          r"shipped|rolled out|introduced) (?:version|release|v)\s?\d+(?:\.\d+)*")),
+    Detector(VERSION, _rx(r"\bwhat(?:'s| is) the (?:latest|newest|current|most recent) (?:version|release|model|"
+                          r"update)"), prompt=True),
+    # --- changing statistics ---
+    Detector(STATISTIC, _rx(
+        r"\b(?:population (?:of [\w ,.'-]{2,40}? )?(?:is|was|stands at|of|reached|totals?|exceeds?)|"
+        r"(?:has|have|with) a population of|(?:is )?home to (?:about |around |over |more than |nearly |some )?"
+        r"\d[\d,.]*\s?(?:million|billion|thousand)? (?:people|residents|inhabitants)|inhabitants|"
+        r"(?:GDP|unemployment rate|inflation(?: rate)?|interest rates?|exchange rate|market (?:cap|capitali[sz]ation|"
+        r"share|value)|net worth|stock price|share price|valuation|annual revenue|revenues?|profits?|"
+        r"(?:monthly |daily )?active users|subscribers|followers|employees|workforce|headcount|"
+        r"(?:income |capital gains |corporate |sales )?tax rates?|VAT|minimum wage|approval rating|poll(?:s|ing)? (?:show|suggest)|median (?:home|house) price|average (?:salary|price|"
+        r"wage|rent)|crime rate|life expectancy|birth rate|death toll|case count))"
+        r"\b[^.!?\n]{0,60}?(?:\d|percent|%|million|billion)"), prompt=True),
+    Detector(STATISTIC, _rx(
+        r"\b(?:(?:is|are|remains?|has become|became) (?:now |currently |still )?(?:the )?(?:world's |country's |"
+        r"nation's |\w+'s )?(?:richest|wealthiest|most (?:valuable|followed|subscribed|streamed|downloaded|populous)|"
+        r"best-?selling|highest-?(?:paid|grossing|rated|ranked)|"
+        r"fastest-?growing|largest (?:company|companies|employer|economy|economies|city|cities|bank|airline|"
+        r"retailer|producer|exporter|importer)|biggest (?:company|employer|economy|city|bank)|tallest building|"
+        r"top-?ranked)|(?:ranked|ranks|ranking) (?:No\.? ?|number |#)?\d+|world (?:No\.|number) \d+|"
+        r"(?:holds?|hold|holding) the (?:world |all-time |national )?record|current (?:world )?record|"
+        r"record (?:holder|high|low)|all-time high|all-time low|(?:one|1) (?:US )?(?:dollar|euro|pound|USD|EUR|GBP) "
+        r"(?:is|equals|=|buys))"), prompt=True),
+    Detector(STATISTIC, _rx(r"\b(?:is|are|remains?|has become|became) (?:now |currently |still )?(?:the )?(?:\w+'s )?"
+                            r"most (?:popular|used|visited|watched|spoken|played|common)\b"), prompt=True,
+             guard=lambda s, m, w: bool(re.search(r"\b(?:world|worldwide|globally|in the (?:United States|US|U\.S\.|"
+                                                  r"UK|country|nation)|on (?:YouTube|Spotify|Instagram|TikTok|Twitter|"
+                                                  r"Netflix|Twitch)|ever|of all time|today|currently|now)\b", s))),
+    Detector(STATISTIC, _rx(r"\bwhat(?:'s| is) the (?:current )?(?:population|exchange rate|GDP|unemployment rate|"
+                            r"inflation rate|interest rate|market cap|net worth|stock price|share price) of"),
+             prompt=True),
+    # --- news and event phrasing ---
+    Detector(NEWS, _rx(
+        r"\b(?:yesterday|last (?:night|week|weekend|month)|this (?:week|weekend)|earlier this (?:week|month|year)|"
+        r"in recent (?:days|weeks|months)|(?:on|last|this|next|late|early) " + _WEEKDAY + r"|breaking news|"
+        r"(?:a |the )?(?:new|latest|recent) (?:report|study|survey|poll|data|research|analysis|law|bill|rule|"
+        r"policy|guidance|figures|statistics)|according to (?:a |the )?(?:new |recent |latest )?"
+        r"(?:reports?|officials?|sources|statement|spokes(?:wo)?(?:man|person)|police|authorities|data|"
+        r"figures|analysis|survey|poll|estimates|forecasts?|(?-i:[A-Z]))|reportedly|officials said|told reporters|"
+        r"in a statement|press release|press conference|amid|in the wake of|is set to|are set to|"
+        r"(?:is|are) expected to|(?:has|have) (?:announced )?plans to|(?:is|are) planning to|will (?:launch|host|unveil|take effect)|(?:has|have) (?:just |recently |now )?(?:been )?" + _NEWS_PERFECT + r"|"
+        r"news (?:about|on|that|from)|in the news|(?:latest|recent|current) news|headlines?|first-of-its[- ]kind|"
+        r"for the first time|sworn in|(?:is|are) (?:now )?underway|(?:is|are) ongoing)\b"),
+        prompt=True, guard=_not_howto),
+    Detector(NEWS, _rx(r"(?<!every )(?<!each )(?<!on )(?<!Good )(?<!Black )(?<!Holy )(?<!Great )(?<!Cyber )\b"
+                       + _WEEKDAY + r"\b(?!s\b)(?!\s*(?:to|through|thru|-|–|and|or|,|[A-Z]))", 0), prompt=True,
+             target=False, guard=lambda s, m, w: bool(re.search(r"\b\w+ed\b", s))),
+    Detector(NEWS, _rx(r"\b(?:has|have) (?:\w+ly )?(?:been )?(?!been\b)\w+(?:ed|en|ne|de|id|ld|lt|ght|ung|uit)\b",
+                       re.I), prompt=True, guard=lambda s, m, w: "?" in s and _names_entity(s)),
+    Detector(NEWS, _rx(r"\b" + _NEWS_VERB + r" (?:on|this|last) (?:" + _WEEKDAY + r"|week|month)\b"), prompt=True),
+    # --- sports results and standings ---
+    Detector(SPORTS, _rx(
+        r"\b(?:reigning|defending|current) (?:world |league |national |Olympic |Super Bowl |NBA |NFL |MLB |NHL |"
+        r"Premier League |grand slam )?champions?(?:hips?)?\b|\b(?:won|beat|defeated|lost|drew|tied|edged|"
+        r"thrashed|routed|trounced)\b[^.!?\n]{0,40}\b\d{1,3}\s?[-–]\s?\d{1,3}\b|\b(?:leads?|leading|tops?|"
+        r"top of) (?:the )?(?:league|table|standings|series|division|conference|leaderboard)\b|"
+        r"\b(?:standings|league table|leaderboard|points table|playoff (?:race|picture|spot))\b|"
+        r"\b(?:has|have|having) won (?:a (?:total|record) of |a record )?(?:\d+|one|two|three|four|five|six|seven|eight|"
+        r"nine|ten|eleven|twelve|\w+teen|twenty[\w-]*|\w+ty)\b[\w ]{0,30}?\b(?:titles|championships|trophies|cups|"
+        r"medals|pennants|Grand Slams|majors|games|matches|races|Series)\b|"
+        r"\bscored (?:the|a|his|her|their) (?:opening |winning |equali[sz]ing |first |late )?(?:goal|try|touchdown)\b|\b(?:advanced|advances|qualified|qualifies) (?:to|for) the "
+        r"(?:final|finals|semi-?finals?|quarter-?finals?|playoffs|knockout)\b"), prompt=True),
+    Detector(SPORTS, _rx(r"\b(?:this|last|so far this|next) season\b"),
+             guard=lambda s, m, w: bool(re.search(r"\b(?:team|league|game|match|player|coach|goals?|points|wins|"
+                                                  r"playoffs?|championship|scored|season's (?:top|best))\b", s, re.I))),
+    Detector(SPORTS, _rx(r"\bwho (?:won|is winning|leads|is leading) (?:the )?(?:game|match|race|league|series|"
+                         r"championship|title|cup|final|tournament|Super Bowl|World Cup)?\b(?:[^?]{0,40}"
+                         r"(?:last night|yesterday|this (?:year|season|week)|today|latest|recent))"), prompt=True),
+)
+
+
+# ---- detection -------------------------------------------------------------------------------------------------------
+
+def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = DETECTORS) -> list[VolatileSpan]:
+    """Every volatile span in one side's text, first per category (code masked, past-anchored facts skipped)."""
+    masked = mask_code(text)
+    found: dict[str, VolatileSpan] = {}
+    for offset, sentence in sentences(masked):
+        past = None
+        for det in detectors:
+            if det.category in found or not (det.prompt if side == "prompt" else det.target):
+                continue
+            for m in det.pattern.finditer(sentence):
+                if det.guard is not None and not det.guard(sentence, m, window):
+                    continue
+                if not det.past_ok:
+                    past = anchored_in_past(sentence, window) if past is None else past
+                    if past:
+                        break
+                start = offset + m.start()
+                found[det.category] = VolatileSpan(det.category, text[start:offset + m.end()].strip(), start, side)
+                break
+    return sorted(found.values(), key=lambda s: (CATEGORIES.index(s.category), s.start))
+
+
+def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True) -> list[VolatileSpan]:
+    """Volatile spans of one example: the target's, then the prompt's for categories the target did not show."""
+    if is_fiction(prompt, target) or is_math(prompt):
+        return []
+    spans = [s for s in scan(target, "target", window) if not _grounded(s, prompt)]
+    if scan_prompt:
+        seen = {s.category for s in spans}
+        spans += [s for s in scan(_question_part(prompt), "prompt", window) if s.category not in seen]
+    return spans
+
+
+def _grounded(span: VolatileSpan, prompt: str) -> bool:
+    """The fact is copied from a context passage given in the prompt: the example teaches reading, not the fact."""
+    return len(prompt) >= 200 and span.span.lower() in prompt.lower()
+
+
+def _question_part(prompt: str, limit: int = 600) -> str:
+    """The prompt without a long context passage: what the user asks (a passage's facts are not asked for)."""
+    if len(prompt) <= limit:
+        return prompt
+    paragraphs = [p for p in prompt.split("\n") if p.strip()]
+    asks = [p for p in paragraphs if len(p) <= limit and (p.rstrip().endswith("?") or paragraphs.index(p) == 0)]
+    return "\n".join(asks)
+
+
+# ---- where a side lives in the record, for the finding's field path ------------------------------------------------
+
+def field_path(record: Record, side: str) -> str:
+    """The record's field that holds `side` ('target' or 'prompt'), e.g. messages[2].content or output."""
+    data = record.data
+    if record.format in ("chat", "sharegpt"):
+        key, role_key, text_key = ("messages", "role", "content") if record.format == "chat" else (
+            "conversations", "from", "value")
+        turns = data.get(key) or []
+        roles = [str(t.get(role_key, "")).lower() if isinstance(t, Mapping) else "" for t in turns]
+        last = max((i for i, r in enumerate(roles) if r in ("assistant", "gpt", "chatgpt", "model", "bing", "bard")),
+                   default=None)
+        if side == "target" and last is not None:
+            return f"{key}[{last}].{text_key}"
+        users = [i for i, r in enumerate(roles[:last]) if r in ("user", "human")]
+        return f"{key}[{users[-1]}].{text_key}" if users else key
+    prompt_keys = {"alpaca": "instruction", "prompt-completion": "prompt", "preference": "prompt"}
+    target_keys = {"alpaca": "output", "prompt-completion": "completion", "preference": "chosen"}
+    keys = target_keys if side == "target" else prompt_keys
+    return keys.get(record.format, side)
+
+
+# ---- the check -------------------------------------------------------------------------------------------------------
+
+class VolatilityCheck(Check):
+    """Per record: V001-V009, one finding per volatile category. Per dataset: V010 on the share of volatile records."""
+
+    name = "volatility"
+    rules = (*RECORD_RULES, SHARE_RULE)
+
+    @dataclass(frozen=True)
+    class Options:
+        warn_share: float = 0.10
+        error_share: float = 0.30
+        recent_years: int = 3
+        future_years: int = 5
+        today: str = ""
+        scan_prompt: bool = True
+
+    def window(self) -> Window:
+        today = _dt.date.fromisoformat(self.options.today) if self.options.today else _dt.date.today()
+        return Window(today, self.options.recent_years, self.options.future_years)
+
+    def run(self, records: list[Record], config: Any = None) -> Iterator[Finding | Metric]:
+        if not records:
+            return
+        window = self.window()
+        selected = _selected_codes(config)
+        counts: Counter[str] = Counter()
+        volatile = 0
+        for rec in records:
+            spans = [s for s in detect(rec.prompt, rec.target, window, scan_prompt=self.options.scan_prompt)
+                     if CODES[s.category] in selected and not noqa_suppresses(rec.noqa, CODES[s.category])]
+            if spans:
+                volatile += 1
+            for s in spans:
+                counts[s.category] += 1
+                yield self.finding(
+                    CODES[s.category], rec, field=field_path(rec, s.side), category=s.category, span=s.span,
+                    side=s.side, details={"category": s.category, "span": s.span, "start": s.start, "field": s.side})
+        yield from self._dataset(len(records), volatile, counts)
+
+    def _dataset(self, total: int, volatile: int, counts: Counter[str]) -> Iterator[Finding | Metric]:
+        share = volatile / total
+        yield Metric("V.volatile_share", share)
+        yield Metric("V.volatile_examples", volatile)
+        for cat in CATEGORIES:
+            yield Metric(f"V.share.{cat}", counts[cat] / total)
+        if share <= self.options.warn_share:
+            return
+        severity = Severity.ERROR if share > self.options.error_share else Severity.WARNING
+        breakdown = ", ".join(f"{cat} {n}" for cat, n in counts.most_common()) or "none"
+        yield self.finding(SHARE_CODE, None, severity=severity, share=share, count=volatile, total=total,
+                           breakdown=breakdown, score=share,
+                           details={"share": share, "count": volatile, "total": total,
+                                    "by_category": {cat: counts[cat] for cat in CATEGORIES if counts[cat]}})
+
+
+def _selected_codes(config: Any) -> set[str]:
+    """The V001-V009 codes the run selected (all of them when called without a config, as in unit tests)."""
+    codes = set(CODES.values())
+    if config is None:
+        return codes
+    selection = Selection(config.select, config.extend_select, config.ignore)
+    return {c for c in codes if c in selection}
+
+
+CHECKS = (VolatilityCheck,)

@@ -1,0 +1,148 @@
+"""Volatility benchmark: recall on RealTime QA news questions, false positives on hand-labelled settled rows.
+
+    .venv/bin/python bench/volatility.py            # prints a markdown section (paste under "## Volatility")
+    .venv/bin/python bench/volatility.py --write    # ... and replaces that section in bench/RESULTS.md
+
+Runs the V rules through the engine (`dslint.lint(..., select=["V"], fast=True)`) with today's real date.
+RealTime QA rows are all time-sensitive (weekly news quizzes, 2020-2022). They are read two ways:
+  "answer only":       prompt = question + the choices, target = the correct choice
+  "answer + evidence": the same, with the news passage that supports the answer appended to the target
+The settled rows are the rows labelled "settled" in bench/volatility_labels.json (how they were picked and the
+labelling rule are in that file); the rows labelled "volatile" there give a small second recall figure.
+Skips with a message when /work/shared/data (or $DSLINT_SHARED_DATA) is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import dslint
+
+HERE = Path(__file__).resolve().parent
+DATA = Path(os.environ.get("DSLINT_SHARED_DATA", "/work/shared/data"))
+REALTIMEQA = DATA / "realtimeqa_news" / "realtimeqa_backnumber_2020_2022.jsonl"
+DOLLY = DATA / "dolly15k_first6400" / "dolly15k_first6400_instruction_response.jsonl"
+ALPACA = DATA / "llamafactory_demo" / "alpaca_en_demo.json"
+LABELS = HERE / "volatility_labels.json"
+RESULTS = HERE / "RESULTS.md"
+RECORD_CODES = [f"V{i:03d}" for i in range(1, 10)]
+
+
+def realtimeqa_records(with_evidence: bool) -> list[dict[str, str]]:
+    """RealTime QA as alpaca records: question + choices -> the correct choice (+ the evidence passage)."""
+    out = []
+    for line in REALTIMEQA.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        choices = row.get("choices") or []
+        answer = [choices[int(a)] for a in row.get("answer") or [] if str(a).isdigit() and int(a) < len(choices)]
+        options = "\n".join(f"{chr(65 + i)}. {c}" for i, c in enumerate(choices))
+        target = answer[0] if answer else ""
+        if with_evidence and row.get("evidence"):
+            target = f"{target}. {row['evidence']}"
+        out.append({"instruction": row["question_sentence"], "input": options, "output": target})
+    return out
+
+
+def labelled_records() -> tuple[list[dict[str, str]], list[str], list[str]]:
+    """The hand-labelled dolly + alpaca rows as alpaca records, their labels, and their ids ('dolly:12')."""
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))
+    dolly = [json.loads(x) for x in DOLLY.read_text(encoding="utf-8").splitlines()]
+    alpaca = json.loads(ALPACA.read_text(encoding="utf-8"))
+    records, gold, ids = [], [], []
+    for key, label in labels["dolly15k_first6400"].items():
+        row = dolly[int(key)]
+        records.append({"instruction": row["instruction"], "input": "", "output": row["response"]})
+        gold.append(label)
+        ids.append(f"dolly:{key}")
+    for key, label in labels["alpaca_en_demo"].items():
+        row = alpaca[int(key)]
+        records.append({"instruction": row["instruction"], "input": row.get("input", ""), "output": row["output"]})
+        gold.append(label)
+        ids.append(f"alpaca:{key}")
+    return records, gold, ids
+
+
+def flagged(records: list[dict[str, Any]]) -> tuple[dict[int, list[str]], dict[str, Any]]:
+    """Record index -> V codes fired, and the run's V metrics."""
+    report = dslint.lint(records, select=["V"], fast=True)
+    hits: dict[int, list[str]] = {}
+    for f in report.findings:
+        if f.code in RECORD_CODES and f.location.record is not None:
+            hits.setdefault(f.location.record, []).append(f.code)
+    return hits, {k: v for k, v in report.metrics.items() if k.startswith("V.")}
+
+
+def per_code(hits: dict[int, list[str]], rows: set[int] | None = None) -> str:
+    counts = Counter(code for i, codes in hits.items() if rows is None or i in rows for code in codes)
+    return ", ".join(f"{c} {counts[c]}" for c in RECORD_CODES if counts[c]) or "none"
+
+
+def measure() -> str:
+    from dslint.checks.volatility import CODES
+
+    names = {code: cat for cat, code in CODES.items()}
+    lines = [f"Run on {dt.date.today().isoformat()} (recency window: 3 years back, 5 ahead). Codes: "
+             + ", ".join(f"{c} {names[c]}" for c in RECORD_CODES) + ".", ""]
+    lines += ["| data | rows | flagged | rate | flags per code |", "|---|---|---|---|---|"]
+    for title, evidence in (("RealTime QA, answer only (recall)", False),
+                            ("RealTime QA, answer + evidence (recall)", True)):
+        recs = realtimeqa_records(evidence)
+        hits, _ = flagged(recs)
+        lines.append(f"| {title} | {len(recs):,} | {len(hits):,} | {len(hits) / len(recs):.1%} | {per_code(hits)} |")
+    records, gold, ids = labelled_records()
+    hits, _ = flagged(records)
+    settled = {i for i, g in enumerate(gold) if g == "settled"}
+    volatile = {i for i, g in enumerate(gold) if g == "volatile"}
+    fp = settled & set(hits)
+    tp = volatile & set(hits)
+    lines.append(f"| labelled dolly + alpaca, settled rows (false-positive rate) | {len(settled)} | {len(fp)} | "
+                 f"{len(fp) / len(settled):.1%} | {per_code(hits, settled)} |")
+    lines.append(f"| labelled dolly + alpaca, volatile rows (recall) | {len(volatile)} | {len(tp)} | "
+                 f"{len(tp) / len(volatile):.1%} | {per_code(hits, volatile)} |")
+    precision = len(tp) / (len(tp) + len(fp)) if tp or fp else 0.0
+    recall = len(tp) / len(volatile)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    lines += ["", f"On the labelled rows: precision {precision:.1%}, recall {recall:.1%}, F1 {f1:.2f}.", ""]
+    lines.append("False positives (settled rows flagged): " + (", ".join(
+        f"{ids[i]} ({'/'.join(hits[i])})" for i in sorted(fp)) or "none") + ".")
+    lines.append("Missed volatile rows: " + (", ".join(ids[i] for i in sorted(volatile - tp)) or "none") + ".")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(body: str) -> None:
+    """Replace (or add) the '## Volatility' section of bench/RESULTS.md, leaving the others alone."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    section = "## Volatility\n\nMeasured by `bench/volatility.py`.\n\n" + body
+    pattern = re.compile(r"^## Volatility\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda m: section + "\n", text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="replace the Volatility section of bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    missing = [p for p in (REALTIMEQA, DOLLY, ALPACA) if not p.exists()]
+    if missing:
+        print(f"skipped: shared data not found ({', '.join(map(str, missing))})")
+        return 0
+    body = measure()
+    print(body)
+    if args.write:
+        write_section(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
