@@ -21,7 +21,6 @@ from dslint.model import Finding, Metric, Rule, Severity
 from dslint.selection import Selection
 
 DUPLICATE_CODES = ("D001", "D002", "D003")  # within-set duplicates, emitted on the records a dedupe would drop
-CHARS_PER_TOKEN = 4  # the usual rough figure for English text with BPE tokenizers
 
 # ---- rules -------------------------------------------------------------------------------------------------------
 
@@ -32,7 +31,7 @@ _SIZE_OPTIONS = """## Options
 
 S001 = Rule(
     "S001", "too-few-examples",
-    "{effective:,} effective examples, below the minimum of {minimum:,} ({profile} profile){why}",
+    "{effective:,} effective examples, below the minimum of {minimum:,} ({profile} profile{why})",
     Severity.ERROR, scope="dataset",
     summary="Fewer valid, distinct examples than the minimum worth a fine-tuning run",
     doc=f"""## What it does
@@ -53,7 +52,7 @@ Select the duplicate checks too (`--select S,D001`) so copies are counted out.
 
 S002 = Rule(
     "S002", "below-recommended-examples",
-    "{effective:,} effective examples, below the recommended {recommended:,} ({profile} profile){why}",
+    "{effective:,} effective examples, below the recommended {recommended:,} ({profile} profile{why})",
     Severity.WARNING, scope="dataset",
     summary="Enough examples to train, but fewer than recommended",
     doc=f"""## What it does
@@ -141,8 +140,9 @@ S006 = Rule(
     Severity.INFO, scope="dataset",
     summary="Total and per-example tokens, and training tokens for a number of epochs (information)",
     doc="""## What it does
-Counts tokens per example (exactly when the token-length check has a tokenizer, otherwise estimated as characters
-/ 4 and labelled as an estimate), and the training tokens for `epochs` passes, capped per example at the profile's
+Counts tokens per example (exactly when the token-length check has a tokenizer, `[tool.dslint.checks.tokens]
+tokenizer = "path/to/tokenizer.json"`, otherwise that check's documented estimate, labelled as one), and the
+training tokens for `epochs` passes, capped per example at the profile's
 `max-seq-len` where it has one. It also says how many epochs a set of this size usually gets (OpenAI's default:
 3, more for under 100/3 examples, fewer above 25,000 example-passes).
 
@@ -150,8 +150,8 @@ Counts tokens per example (exactly when the token-length check has a tokenizer, 
 It is not a problem: it is the budget of the run, so a training job can be sized (and priced) before it starts.
 
 ## Example
-`S006 [info] 412,000 tokens in 1,200 examples (estimated as characters / 4): mean 343, ...; 3 epochs = 1,236,000
-training tokens`
+`S006 [info] 412,000 tokens in 1,200 examples (estimate: 1 token per 4 ASCII characters, ...): mean 343, ...;
+3 epochs = 1,236,000 training tokens`
 
 ## Options
 - `epochs` (default 3): passes over the data for the training-token figure.
@@ -262,7 +262,7 @@ class SizeCheck(Check):
         code = "S001" if count.effective < minimum else "S002"
         yield self.finding(code, None, path=_dataset_path(rows), details=details, effective=count.effective,
                            minimum=minimum, recommended=recommended, profile=profile.name,
-                           why=f" ({why})" if why else "")
+                           why=f"; {why}" if why else "")
 
 
 def _unchecked_duplicates(config: Any) -> str:
@@ -378,11 +378,6 @@ def suggested_epochs(examples: int, default: int = 3) -> int:
     return default
 
 
-def estimate_tokens(text: str) -> int:
-    """The documented estimate without a tokenizer: characters / 4, at least 1 for non-empty text."""
-    return max(1, round(len(text) / CHARS_PER_TOKEN)) if text else 0
-
-
 class TokenBudgetCheck(Check):
     """S006: tokens in total and per example, and training tokens for a number of epochs. Information only."""
 
@@ -393,11 +388,14 @@ class TokenBudgetCheck(Check):
     class Options:
         epochs: int = 3
 
-    def run(self, records, profile) -> Iterator[Finding | Metric]:
+    def run(self, records, token_counts, profile) -> Iterator[Finding | Metric]:
         if not records:
             raise SkipCheck("no records to count tokens in")
-        counts = [estimate_tokens(r.text) for r in records]
-        method = f"estimated as characters / {CHARS_PER_TOKEN}"
+        # token_counts comes from the token-length check (exact with a tokenizer, else its labelled estimate).
+        counts = token_counts.totals()
+        method = token_counts.method
+        if not token_counts.exact and not method.startswith("estimate"):
+            method = f"estimate: {method}"
         yield from self.budget(counts, method, profile.max_seq_len, _dataset_path(records))
 
     def budget(self, counts: Sequence[int], method: str, max_seq_len: int | None,

@@ -94,7 +94,7 @@ def build_verdict(report: Report, config: Any, ran_codes: set[str]) -> Verdict:
         codes = _code_counts(f for f in family if f.severity >= Severity.WARNING)
         if figure is None:
             figure = f"{sum(1 for f in family if f.severity >= Severity.WARNING)} finding(s)"
-        flags.append(FlagVerdict(flag, status, f"{figure} ({codes})" if codes else figure))
+        flags.append(FlagVerdict(flag, status, f"{figure} [{codes}]" if codes else figure))
     return Verdict(flags=flags, green_flags=green_flags(report.metrics), gate_passed=not reasons,
                    gate_reasons=reasons)
 
