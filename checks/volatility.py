@@ -175,6 +175,15 @@ _MATH = re.compile(
 )
 
 
+_WORD_PROBLEM = re.compile(r"\bhow (?:much|many)\b|\b(?:in )?total\b|\baltogether\b|\beach\b", re.I)
+_DEFERRAL = re.compile(
+    r"\b(?:(?:do not|don't|cannot|can't|am unable to) (?:have )?(?:access|browse|know the (?:current|latest))|"
+    r"(?:real-time|up-to-date|current|live) (?:information|data|prices|figures)\b[^.]{0,40}\b(?:check|consult|visit|"
+    r"refer)|(?:please |you should |I recommend (?:you )?)?(?:check|consult|visit|refer to) (?:the |an? )?(?:official|"
+    r"company's|company|latest|current|reputable|local)[\w ]{0,30}(?:website|site|source|news|page|agent)|"
+    r"(?:my|the) (?:knowledge|training) (?:cutoff|cut-off))", re.I)
+
+
 def is_fiction(prompt: str, target: str) -> bool:
     """The prompt asks for a story, poem, role-play or other made-up text (its 'facts' are not claims)."""
     return bool(_FICTION.search(prompt)) or target.lstrip().lower().startswith("once upon a time")
@@ -182,7 +191,13 @@ def is_fiction(prompt: str, target: str) -> bool:
 
 def is_math(prompt: str) -> bool:
     """The prompt is arithmetic or a word problem (its prices and numbers are givens, not facts about the world)."""
-    return bool(_MATH.search(mask_code(prompt)))
+    masked = mask_code(prompt)
+    return bool(_MATH.search(masked)) or bool(re.search(_MONEY, masked) and _WORD_PROBLEM.search(masked))
+
+
+def defers(target: str) -> bool:
+    """The target declines to state a live fact and points to a current source: the behaviour we want taught."""
+    return bool(_DEFERRAL.search(target))
 
 
 # ---- sentences, and whether one is anchored in the past ------------------------------------------------------------
@@ -343,7 +358,7 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(TIME_RELATIVE, _rx(r"\b(?:currently|presently|at the moment)\b"), prompt=True, past_ok=True,
              guard=_not_howto),
     Detector(TIME_RELATIVE, _rx(
-        r"\b(?:this|last|next|earlier this|later this) (?:year|month|week|season|quarter|spring|summer|autumn|"
+        r"\b(?:this|last|next|earlier this|later this) (?:year|month|week|quarter|spring|summer|autumn|"
         r"fall|winter)\b|\b(?:the )?(?:latest|newest|most recent(?:ly)?|recently|upcoming|forthcoming)\b"),
         prompt=True, guard=_not_howto),
     Detector(TIME_RELATIVE, _rx(r"(?<!^)(?<!from )\b(?:today|now|tonight|this morning)\b(?! that)"), prompt=True,
@@ -490,8 +505,11 @@ def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = D
 
 
 def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True) -> list[VolatileSpan]:
-    """Volatile spans of one example: the target's, then the prompt's for categories the target did not show."""
-    if is_fiction(prompt, target) or is_math(prompt):
+    """Volatile spans of one example: the target's, then the prompt's for categories the target did not show.
+
+    None for fiction, arithmetic, and a target that declines and points to a current source (the behaviour to keep).
+    """
+    if is_fiction(prompt, target) or is_math(prompt) or defers(target):
         return []
     spans = [s for s in scan(target, "target", window) if not _grounded(s, prompt)]
     if scan_prompt:
@@ -505,13 +523,9 @@ def _grounded(span: VolatileSpan, prompt: str) -> bool:
     return len(prompt) >= 200 and span.span.lower() in prompt.lower()
 
 
-def _question_part(prompt: str, limit: int = 600) -> str:
-    """The prompt without a long context passage: what the user asks (a passage's facts are not asked for)."""
-    if len(prompt) <= limit:
-        return prompt
-    paragraphs = [p for p in prompt.split("\n") if p.strip()]
-    asks = [p for p in paragraphs if len(p) <= limit and (p.rstrip().endswith("?") or paragraphs.index(p) == 0)]
-    return "\n".join(asks)
+def _question_part(prompt: str, passage: int = 200) -> str:
+    """The prompt without context passages (long paragraphs that are not questions): what the user asks about."""
+    return "\n".join(p for p in prompt.split("\n") if len(p) < passage or p.rstrip().endswith("?"))
 
 
 # ---- where a side lives in the record, for the finding's field path ------------------------------------------------
