@@ -1,3 +1,255 @@
-"""Placeholder until the family lands: registers no checks yet."""
+"""F family, structured targets: every JSON or SQL answer parses (and fits its JSON Schema); in auto mode the
+minority that breaks the majority's structure is flagged. sqlglot and jsonschema are imported only when used."""
 
-CHECKS = ()
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from dslint.check import Check
+from dslint.data import Record
+from dslint.errors import SkipCheck
+from dslint.model import Finding, Metric, Rule, Severity
+
+from .format import doc
+
+TARGET_FORMATS = ("none", "auto", "json", "sql")
+FENCE = re.compile(r"^\s*```[\w-]*\s*\n(.*?)\n?```\s*$", re.S)
+SQL_START = re.compile(r"^\s*\(*\s*(select|with|insert|update|delete|create|drop|alter|replace|pragma)\b", re.I)
+
+OPTIONS_DOC = ("`target-format` = \"auto\" (default) | \"none\" | \"json\" | \"sql\"; `json-schema` = path to a JSON "
+               "Schema every JSON target must satisfy (relative to the config file); `sql-dialect` = a sqlglot "
+               "dialect (default \"sqlite\"; \"\" for sqlglot's generic one); `strip-fences` (default true) reads "
+               "the body of a ```json fence; `auto-majority` (default 0.8) and `auto-min-records` (default 10) "
+               "decide when a set counts as structured in auto mode.")
+
+RULES = (
+    Rule("F060", "invalid-json-target", "answer is not valid JSON: {error}", Severity.ERROR,
+         "A target that should be JSON and does not parse",
+         doc("With `target-format = \"json\"`, reports every target that the standard JSON parser rejects.",
+             "Training on broken JSON teaches the model to emit broken JSON.",
+             "`{\"name\": \"Ada\", }`", OPTIONS_DOC)),
+    Rule("F061", "json-schema-violation", "answer does not match the JSON Schema: {error}", Severity.ERROR,
+         "A JSON target that violates the configured JSON Schema",
+         doc("With `json-schema` set, validates each JSON target with jsonschema and reports the first violation, "
+             "with its path inside the answer.", "The model learns outputs your consumer will reject.",
+             "`{\"age\": \"forty\"}` against `{\"properties\": {\"age\": {\"type\": \"integer\"}}}`", OPTIONS_DOC)),
+    Rule("F062", "invalid-sql-target", "answer is not valid {dialect} SQL: {error}", Severity.ERROR,
+         "A target that should be SQL and does not parse",
+         doc("With `target-format = \"sql\"`, parses every target with sqlglot in `sql-dialect` and reports syntax "
+             "errors, and text that parses to no SQL statement. Only syntax is judged: tables and columns are not "
+             "checked against a schema.", "A text-to-SQL model trained on broken queries writes broken queries.",
+             "`SELECT name FROM singer WHERE`", OPTIONS_DOC)),
+    Rule("F063", "inconsistent-target-format", "answer is {kind}, while {share:.0%} of answers in this file are "
+         "{majority}", Severity.WARNING, "A target that breaks the structure most targets share",
+         doc("With `target-format = \"auto\"`, when most targets of a file are JSON (or SQL), reports those that "
+             "are not (or do not parse).", "That inconsistency is exactly what teaches a model to break its "
+             "format now and then.", "Nine JSON answers and one `Sure! Here is the JSON: {...}`.", OPTIONS_DOC)),
+)
+
+
+def unfence(text: str) -> str:
+    """The body of a single ``` fence (```json ... ```), or the text unchanged."""
+    m = FENCE.match(text)
+    return m.group(1) if m else text
+
+
+def json_error(text: str) -> tuple[Any, str]:
+    """(parsed value, '') or (None, why it does not parse)."""
+    try:
+        return json.loads(text), ""
+    except json.JSONDecodeError as exc:
+        return None, f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    except RecursionError:
+        return None, "nested too deeply"
+
+
+def sql_error(text: str, dialect: str | None) -> str:
+    """'' when sqlglot parses the text into SQL statements in `dialect`, else the reason."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    if not text.strip():
+        return "empty"
+    try:
+        statements = sqlglot.parse(text, read=dialect or None, error_level=sqlglot.ErrorLevel.RAISE)
+    except SqlglotError as exc:
+        return _first_line(str(exc))
+    except (RecursionError, ValueError) as exc:
+        return _first_line(str(exc)) or type(exc).__name__
+    statements = [s for s in statements if s is not None]
+    if not statements:
+        return "no SQL statement"
+    statement_types = (exp.Query, exp.DML, exp.DDL, exp.Pragma, exp.Transaction, exp.Use, exp.Set)
+    for s in statements:
+        if not isinstance(s, statement_types):
+            return f"parses only as a bare {type(s).__name__.lower()} expression, not a statement"
+    if (dialect or "") not in FROM_FIRST_DIALECTS and _implicit_selects(text, statements, dialect):
+        return "FROM without SELECT (a doubled or misplaced FROM)"
+    return ""
+
+
+# Dialects where `FROM t` alone is a query; elsewhere sqlglot's lenient reading of it hides a syntax error.
+FROM_FIRST_DIALECTS = ("duckdb",)
+
+
+def _implicit_selects(text: str, statements: list[Any], dialect: str | None) -> bool:
+    """Whether sqlglot built more SELECTs than the text has SELECT keywords (FROM-first syntax it inferred)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.tokens import TokenType
+
+    written = sum(1 for t in sqlglot.tokenize(text, read=dialect or None) if t.token_type == TokenType.SELECT)
+    built = sum(1 for s in statements for _ in s.find_all(exp.Select))
+    return built > written
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0][:200] if message.strip() else ""
+
+
+def classify(text: str, dialect: str | None) -> str:
+    """'json' (an object or array), 'sql' (a statement that parses), or 'text'."""
+    value, err = json_error(text.strip())
+    if not err and isinstance(value, (dict, list)):
+        return "json"
+    if SQL_START.match(text) and not sql_error(text, dialect):
+        return "sql"
+    return "text"
+
+
+def looks_like(text: str) -> str:
+    """What a target tries to be, parse or not: json, sql or text (used to name the minority in messages)."""
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        return "json"
+    if SQL_START.match(stripped):
+        return "sql"
+    return "text"
+
+
+class StructuredTargetCheck(Check):
+    """Targets that must be JSON (optionally schema-valid) or SQL actually parse."""
+
+    name = "structured-targets"
+    rules = RULES
+
+    @dataclass(frozen=True)
+    class Options:
+        target_format: str = "auto"
+        json_schema: str | None = None
+        sql_dialect: str | None = "sqlite"
+        strip_fences: bool = True
+        auto_majority: float = 0.8
+        auto_min_records: int = 10
+
+    def run(self, records: list[Record], config: Any) -> Iterator[Finding | Metric]:
+        mode = self.options.target_format
+        if mode not in TARGET_FORMATS:
+            raise SkipCheck(f"unknown target-format {mode!r} (choose from {', '.join(TARGET_FORMATS)})")
+        if mode == "none":
+            raise SkipCheck("no structured targets configured (set target-format = \"json\", \"sql\" or \"auto\" "
+                            "in [tool.dslint.checks.structured-targets])")
+        with_target = [r for r in records if r.target.strip()]
+        if not with_target:
+            raise SkipCheck("no record has a target to parse")
+        if mode == "json":
+            yield from self.check_json(with_target, self.schema_validator(config))
+        elif mode == "sql":
+            yield from self.check_sql(with_target)
+        else:
+            yield from self.check_auto(with_target)
+
+    def target(self, rec: Record) -> str:
+        return unfence(rec.target) if self.options.strip_fences else rec.target
+
+    def target_field(self, rec: Record) -> str:
+        from .format import conversation, target_turn
+
+        turns = conversation(rec)
+        if turns is not None:
+            last = target_turn(turns)
+            return f"{last.field}.{last.content_key}" if last else "target"
+        fields = {"alpaca": "output", "prompt-completion": "completion", "preference": "chosen"}
+        return fields.get(rec.format, "target")
+
+    def schema_validator(self, config: Any) -> Any:
+        path = self.options.json_schema
+        if not path:
+            return None
+        from jsonschema import validators
+        from jsonschema.exceptions import SchemaError
+
+        from dslint.errors import ConfigError
+
+        resolved = config.resolve_path(path)
+        try:
+            with open(resolved, encoding="utf-8") as fh:
+                schema = json.load(fh)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"json-schema {resolved}: cannot read a JSON Schema ({exc})") from None
+        cls = validators.validator_for(schema)
+        try:
+            cls.check_schema(schema)
+        except SchemaError as exc:
+            raise ConfigError(f"json-schema {resolved}: not a valid JSON Schema ({exc.message})") from None
+        return cls(schema)
+
+    def check_json(self, records: list[Record], validator: Any) -> Iterator[Finding | Metric]:
+        bad = 0
+        for rec in records:
+            value, err = json_error(self.target(rec).strip())
+            if err:
+                bad += 1
+                yield self.finding("F060", rec, field=self.target_field(rec), error=err)
+                continue
+            if validator is not None:
+                error = next(iter(sorted(validator.iter_errors(value), key=lambda e: list(e.path))), None)
+                if error is not None:
+                    bad += 1
+                    where = "/".join(str(p) for p in error.absolute_path)
+                    message = f"{error.message} at /{where}" if where else error.message
+                    yield self.finding("F061", rec, field=self.target_field(rec), error=message[:300],
+                                       details={"path": where})
+        yield Metric("F.structured_invalid", bad)
+
+    def check_sql(self, records: list[Record]) -> Iterator[Finding | Metric]:
+        dialect = self.options.sql_dialect or None
+        bad = 0
+        for rec in records:
+            err = sql_error(self.target(rec), dialect)
+            if err:
+                bad += 1
+                yield self.finding("F062", rec, field=self.target_field(rec), error=err, dialect=dialect or "generic")
+        yield Metric("F.structured_invalid", bad)
+
+    def check_auto(self, records: list[Record]) -> Iterator[Finding | Metric]:
+        dialect = self.options.sql_dialect or None
+        by_path: dict[str, list[Record]] = {}
+        for rec in records:
+            by_path.setdefault(rec.path, []).append(rec)
+        bad = 0
+        for recs in by_path.values():
+            kinds = [classify(self.target(r), dialect) for r in recs]
+            counts = Counter(k for k in kinds if k != "text")
+            if not counts or len(recs) < self.options.auto_min_records:
+                continue
+            majority, n = counts.most_common(1)[0]
+            share = n / len(recs)
+            if share < self.options.auto_majority:
+                continue
+            for rec, kind in zip(recs, kinds):
+                if kind != majority:
+                    bad += 1
+                    attempt = looks_like(self.target(rec))
+                    what = f"{attempt} that does not parse" if attempt == majority else attempt
+                    yield self.finding("F063", rec, field=self.target_field(rec), kind=what, share=share,
+                                       majority=majority, details={"majority": majority})
+        yield Metric("F.structured_invalid", bad)
+
+
+CHECKS = (StructuredTargetCheck,)
