@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from dslint.check import Check
 from dslint.data import Record
-from dslint.errors import SkipCheck
+from dslint.errors import ConfigError, SkipCheck
 from dslint.model import Finding, Metric, Rule, Severity
 
 from .format import doc
@@ -150,7 +150,8 @@ class StructuredTargetCheck(Check):
     def run(self, records: list[Record], config: Any) -> Iterator[Finding | Metric]:
         mode = self.options.target_format
         if mode not in TARGET_FORMATS:
-            raise SkipCheck(f"unknown target-format {mode!r} (choose from {', '.join(TARGET_FORMATS)})")
+            raise ConfigError(f"unknown target-format {mode!r} for check '{self.name}' "
+                              f"(choose from {', '.join(TARGET_FORMATS)})")
         if mode == "none":
             raise SkipCheck("no structured targets configured (set target-format = \"json\", \"sql\" or \"auto\" "
                             "in [tool.dslint.checks.structured-targets])")
@@ -183,8 +184,6 @@ class StructuredTargetCheck(Check):
             return None
         from jsonschema import validators
         from jsonschema.exceptions import SchemaError
-
-        from dslint.errors import ConfigError
 
         resolved = config.resolve_path(path)
         try:

@@ -28,8 +28,7 @@ OPTIONS_DOC = ("`tokenizer` = a tokenizer.json file or a local Hugging Face toke
                "`max-seq-len` = the limit in tokens (default: the profile's, e.g. 65,536 for openai, 1,024 for trl).")
 
 RULES = (
-    Rule("F070", "too-long", "{total:,} tokens{how} exceeds max-seq-len {limit:,}: truncation cuts {cut:,} of the "
-         "answer's {target:,} tokens", Severity.WARNING, "An example longer than the trainer's max-seq-len",
+    Rule("F070", "too-long", "{total:,} tokens{how} exceeds max-seq-len {limit:,}: truncation cuts {cut}", Severity.WARNING, "An example longer than the trainer's max-seq-len",
          doc("Reports an example whose prompt and answer together exceed max-seq-len, and how much of the answer "
              "truncation would cut (trainers cut from the end, which is where the answer is).",
              "The model is trained on answers with their ending cut off, or the trainer drops the example.",
@@ -243,8 +242,10 @@ class TokenLengthCheck(Check):
                                    details={"prompt_tokens": n.prompt, "target_tokens": n.target, "exact":
                                             token_counts.exact})
             elif n.total > limit:
-                cut = min(n.target, n.total - limit)
-                yield self.finding("F070", rec, total=n.total, limit=limit, how=how, cut=cut, target=n.target,
+                over = n.total - limit
+                cut = f"{min(n.target, over):,} of the answer's {n.target:,} tokens" if n.target else \
+                    f"the last {over:,} tokens of the text"
+                yield self.finding("F070", rec, total=n.total, limit=limit, how=how, cut=cut,
                                    score=float(n.total), details={"prompt_tokens": n.prompt, "target_tokens":
                                                                   n.target, "exact": token_counts.exact})
 

@@ -38,7 +38,8 @@ ALL_FORMATS = ("chat", "sharegpt", "alpaca", "prompt-completion", "preference", 
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
-        Profile("generic", "no particular trainer: the common rules only", ALL_FORMATS),
+        Profile("generic", "no particular trainer: the common rules only", ALL_FORMATS,
+                roles=("system", "developer", "user", "assistant", "tool", "function")),
         Profile("openai", "OpenAI fine-tuning (chat messages, preference pairs)", ("chat", "preference"),
                 roles=("system", "developer", "user", "assistant", "tool", "function"), min_examples=10,
                 recommended_examples=50, max_seq_len=65536,
