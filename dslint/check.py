@@ -59,7 +59,7 @@ class Check:
         rule = self._rules[code]
         if record is not None:
             loc = Location(record.path, record.index, record.line, field)
-            base = getattr(record, "fingerprint", None) or stable_hash(record.path, str(record.line or record.index))
+            base = getattr(record, "fingerprint", None) or _row_identity(record)
         else:
             loc = Location(path, None, None, field)
             base = path or "<dataset>"
@@ -78,6 +78,17 @@ class Check:
     @staticmethod
     def metric(name: str, value: Any) -> Metric:
         return Metric(name, value)
+
+
+def _row_identity(row: Row) -> str:
+    """A row that is no record is known by its content when it has some (a baseline survives lines moving)."""
+    if row.raw:
+        return stable_hash(row.raw)
+    if row.value is not None:
+        from .data import canonical_json
+
+        return stable_hash(canonical_json(row.value))
+    return stable_hash(row.path, str(row.line or row.index))
 
 
 def bind_options(check_cls: type[Check], values: dict[str, Any]) -> Any:

@@ -1,4 +1,4 @@
-"""Command line: `dslint check`, `dslint clean`, `dslint rules`, `dslint rule CODE`. Exit 0 pass, 1 gate failed, 2 error."""
+"""Command line: `dslint check`, `dslint clean`, `dslint rules`, `dslint rule CODE`. Exit 0 pass, 1 fail, 2 error."""
 
 from __future__ import annotations
 
@@ -80,6 +80,8 @@ def check_cmd(ctx: click.Context, paths: tuple[str, ...], eval_paths: tuple[str,
         "no_cache": no_cache,
         "baseline": os.path.abspath(baseline) if baseline else None,
     })
+    if write_baseline:  # record every current finding, including those an older baseline accepts
+        cfg = merge_cli(cfg, {"baseline": ""})
     report = lint(list(paths), cfg, eval_sources=list(eval_paths) if eval_paths else None)
     fmt = cfg.output_format
     text = render(report, fmt, statistics=statistics, quiet=quiet) if fmt == "text" else render(report, fmt)

@@ -88,7 +88,7 @@ def lint(
     skipped = list(the_plan.skipped)
     records = store.get("records")
     by_index = {r.index: r for r in records}
-    baseline = read_baseline(config.resolve_path(config.baseline)) if config.baseline else set()
+    baseline = read_baseline(config.resolve_path(config.baseline)) if config.baseline else {}
     suppressed = 0
     overrides = config.severity_overrides()
 
@@ -157,13 +157,16 @@ def _as_inputs(sources: Any) -> list[Any]:
     return [sources]  # a datasets.Dataset or another iterable of records
 
 
-def _suppressed(finding: Finding, by_index: dict[int, Record], config: Config, baseline: set[str]) -> bool:
+def _suppressed(finding: Finding, by_index: dict[int, Record], config: Config, baseline: dict[str, int]) -> bool:
     rec = by_index.get(finding.location.record) if finding.location.record is not None else None
     if rec is not None and noqa_suppresses(rec.noqa, finding.code):
         return True
     if per_file_ignored(finding.location.path, finding.code, config.per_file_ignores, config.root):
         return True
-    return finding.fingerprint in baseline
+    if baseline.get(finding.fingerprint, 0) > 0:
+        baseline[finding.fingerprint] -= 1  # one accepted occurrence covers one finding: a further copy is new
+        return True
+    return False
 
 
 def _sort_key(f: Finding) -> tuple:

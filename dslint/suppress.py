@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -31,8 +32,9 @@ def per_file_ignored(path: str | None, code: str, per_file_ignores: Mapping[str,
     return False
 
 
-def read_baseline(path: str) -> set[str]:
-    """Fingerprints accepted by a baseline file (written by --write-baseline, or any dslint JSON report)."""
+def read_baseline(path: str) -> Counter[str]:
+    """Accepted fingerprints, with how many findings each covers, from a baseline (--write-baseline) or any dslint
+    JSON report (--output-format json): both hold a "findings" list of objects with a "fingerprint"."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -42,14 +44,15 @@ def read_baseline(path: str) -> set[str]:
     items = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ConfigError(f"{path}: not a dslint baseline (no 'findings' list)")
-    return {str(i.get("fingerprint")) for i in items if isinstance(i, dict) and i.get("fingerprint")}
+    return Counter(str(i["fingerprint"]) for i in items if isinstance(i, dict) and i.get("fingerprint"))
 
 
 def baseline_document(findings: Iterable[Finding]) -> dict:
     return {
         "dslint_baseline": BASELINE_VERSION,
         "findings": [
-            {"fingerprint": f.fingerprint, "code": f.code, "path": f.location.path, "line": f.location.line}
+            {"fingerprint": f.fingerprint, "code": f.code, "path": f.location.path, "line": f.location.line,
+             "message": f.message}
             for f in findings
         ],
     }
