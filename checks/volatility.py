@@ -295,7 +295,7 @@ _NEWS_PERFECT = (r"(?:announced|unveiled|revealed|confirmed|declared|appointed|r
 
 def _not_howto(sentence: str, m: re.Match[str], window: Window) -> bool:
     """A how-to or conversational sentence addressed to the reader ('you can now click') is not a world fact."""
-    return not re.search(r"\b(?:you|your|yourself|I|I'm|I am|my|we|let's|click|select|press|tap|open|type|run)\b",
+    return not re.search(r"\b(?:(?i:you|your|yourself|we|let's)|I|I'm|I am|my|click|select|press|tap|open|type|run)\b",
                          sentence)
 
 
@@ -348,9 +348,16 @@ DETECTORS: tuple[Detector, ...] = (
         r"\b(?:at present|right now|as of now|nowadays|these days|so far this (?:year|season|month)|"
         r"(?<!up )to date|year[- ]to[- ]date|in recent (?:years|decades|months|times)|"
         r"over the (?:last|past) (?:decade|few years|several years|\d+ years|year|few months)|"
-        r"recent (?:years|advances|advancements|developments|trends|events|data|figures|studies)|"
+        r"recent (?:years|advances|advancements|developments|trends|events|data|figures|studies|research)|"
         r"on the rise|(?:growing|gaining|surging) (?:in )?popularity|increasingly (?:popular|common)|"
         r"(?:is|are) (?:now )?trending)\b"), prompt=True, past_ok=True),
+    Detector(TIME_RELATIVE, _rx(r"\btoday's (?!date\b)|\bas of (?:the )?(?:end|completion|start|beginning) of (?:the )?"
+                                r"(?:20\d\d|this|last|current)|\b(?:the )?most up[- ]to[- ]date\b|\b(?:the )?last "
+                                r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|few|several) (?:[\w\"'“”-]+ ){0,4}"
+                                r"(?:winners|champions|presidents|prime ministers|leaders|CEOs|holders|years|seasons|"
+                                r"elections|editions|tournaments|World Cups|Olympics|Super Bowls|albums|releases|"
+                                r"versions|movies|films|books|recipients|laureates)\b"), prompt=True, past_ok=True,
+             guard=_not_howto),
     Detector(TIME_RELATIVE, _rx(r"(?:^|\n)\s*(?:Today|Nowadays|Currently|At present),|\bthe current (?:situation|"
                                 r"state of affairs|political|economic|climate|market|events|affairs|trends?|"
                                 r"administration|government|leadership|status)"), prompt=True, past_ok=True,
@@ -369,7 +376,7 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(RECENT_DATE, _rx(
         r"(?:\b" + _MONTH + r"\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?|\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH +
         r",?\s+|\b(?:in|since|by|until|till|from|to|through|during|of|early|late|mid-?|before|after|around|"
-        r"fiscal|FY|Q[1-4]|spring|summer|autumn|fall|winter|the|season|year|for|between|and)\s+|^|\()"
+        r"fiscal|FY|Q[1-4]|spring|summer|autumn|fall|winter|the|a|an|season|year|for|between|and)\s+|^|\()"
         r"(?P<year>20\d\d)(?![\d%])(?:[-–/]\d{2}\b)?"), prompt=True, guard=_year_context),
     Detector(RECENT_DATE, _rx(r"\b(?P<year>20\d\d)-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/(?P<y2>20\d\d)\b"),
              prompt=True,
@@ -392,6 +399,8 @@ DETECTORS: tuple[Detector, ...] = (
                                 + _OFFICE + r"\b"), prompt=True, guard=_present_role),
     Detector(OFFICE_HOLDER, _rx(r"\b(?:is|are|serves as|remains|has been|is now) (?:the )?(?:current )?"
                                 + _OFFICE + r" of (?:the )?[A-Z]"), prompt=True, guard=_present_role),
+    Detector(OFFICE_HOLDER, _rx(r"\b(?:serves|is serving|currently serves) as (?:the )?(?:current )?" + _OFFICE +
+                                r"\b"), prompt=True, guard=_present_role),
     Detector(OFFICE_HOLDER, _rx(r"\bthe (?:current )?" + _OFFICE + r" of (?:the )?[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*"
                                 r",? (?:is|are)\b"), prompt=True, guard=_present_role),
     Detector(OFFICE_HOLDER, _rx(r"\bwho (?:is|'s|are) (?:the |currently the )?(?:current )?" + _OFFICE +
@@ -416,12 +425,12 @@ DETECTORS: tuple[Detector, ...] = (
         r"\b(?:population (?:of [\w ,.'-]{2,40}? )?(?:is|was|stands at|of|reached|totals?|exceeds?)|"
         r"(?:has|have|with) a population of|(?:is )?home to (?:about |around |over |more than |nearly |some )?"
         r"\d[\d,.]*\s?(?:million|billion|thousand)? (?:people|residents|inhabitants)|inhabitants|"
-        r"(?:GDP|unemployment rate|inflation(?: rate)?|interest rates?|exchange rate|market (?:cap|capitali[sz]ation|"
+        r"(?:GDPs?|unemployment rate|inflation(?: rate)?|interest rates?|exchange rate|market (?:cap|capitali[sz]ation|"
         r"share|value)|net worth|stock price|share price|valuation|annual revenue|revenues?|profits?|"
         r"(?:monthly |daily )?active users|subscribers|followers|employees|workforce|headcount|"
         r"(?:income |capital gains |corporate |sales )?tax rates?|VAT|minimum wage|approval rating|poll(?:s|ing)? (?:show|suggest)|median (?:home|house) price|average (?:salary|price|"
         r"wage|rent)|crime rate|life expectancy|birth rate|death toll|case count))"
-        r"\b[^.!?\n]{0,60}?(?:\d|percent|%|million|billion)"), prompt=True),
+        r"\b[^.!?\n]{0,60}?(?:\d|\bpercent\b|%|\bmillion\b|\bbillion\b)"), prompt=True),
     Detector(STATISTIC, _rx(
         r"\b(?:(?:is|are|remains?|has become|became) (?:now |currently |still )?(?:the )?(?:world's |country's |"
         r"nation's |\w+'s )?(?:richest|wealthiest|most (?:valuable|followed|subscribed|streamed|downloaded|populous)|"
@@ -433,24 +442,31 @@ DETECTORS: tuple[Detector, ...] = (
         r"record (?:holder|high|low)|all-time high|all-time low|(?:one|1) (?:US )?(?:dollar|euro|pound|USD|EUR|GBP) "
         r"(?:is|equals|=|buys))"), prompt=True),
     Detector(STATISTIC, _rx(r"\b(?:is|are|remains?|has become|became) (?:now |currently |still )?(?:the )?(?:\w+'s )?"
-                            r"most (?:popular|used|visited|watched|spoken|played|common)\b"), prompt=True,
+                            r"most (?:popular|used|visited|watched|spoken|played|common)\b(?! (?:\w+ )?(?:cryptocurrenc|"
+                            r"apps?\b|browser|smartphone|phone|programming language|social|platform|streaming|"
+                            r"search engine|brand|console|framework|database|website))"), prompt=True,
              guard=lambda s, m, w: bool(re.search(r"\b(?:world|worldwide|globally|in the (?:United States|US|U\.S\.|"
                                                   r"UK|country|nation)|on (?:YouTube|Spotify|Instagram|TikTok|Twitter|"
                                                   r"Netflix|Twitch)|ever|of all time|today|currently|now)\b", s))),
-    Detector(STATISTIC, _rx(r"\bwhat(?:'s| is) the (?:current )?(?:population|exchange rate|GDP|unemployment rate|"
+    Detector(STATISTIC, _rx(r"\b(?:most|least) (?:popular|widely used|used|downloaded|valuable) (?:\w+ )?"
+                            r"(?:cryptocurrenc(?:y|ies)|apps?|browsers?|smartphones?|phones?|programming languages?|"
+                            r"social (?:media|network)s?|platforms?|streaming (?:service|platform)s?|search engines?|"
+                            r"brands?|consoles?|frameworks?|databases?|websites?|operating systems?)\b"), prompt=True),
+    Detector(STATISTIC, _rx(r"\bwhat(?:'s| is| was) (?:the |its |their )?(?:current |total )?(?:population|exchange rate|GDP|unemployment rate|"
                             r"inflation rate|interest rate|market cap|net worth|stock price|share price) of"),
              prompt=True),
     # --- news and event phrasing ---
     Detector(NEWS, _rx(
         r"\b(?:yesterday|last (?:night|week|weekend|month)|this (?:week|weekend)|earlier this (?:week|month|year)|"
         r"in recent (?:days|weeks|months)|(?:on|last|this|next|late|early) " + _WEEKDAY + r"|breaking news|"
-        r"(?:a |the )?(?:new|latest|recent) (?:report|study|survey|poll|data|research|analysis|law|bill|rule|"
-        r"policy|guidance|figures|statistics)|according to (?:a |the )?(?:new |recent |latest )?"
+        r"(?:a |the )?(?:new|latest|recent) (?:report|study|survey|poll|law|bill|policy|guidance|figures|"
+        r"statistics)|according to (?:a |the )?(?:new |recent |latest )?"
         r"(?:reports?|officials?|sources|statement|spokes(?:wo)?(?:man|person)|police|authorities|data|"
         r"figures|analysis|survey|poll|estimates|forecasts?|(?-i:[A-Z]))|reportedly|officials said|told reporters|"
         r"in a statement|press release|press conference|amid|in the wake of|is set to|are set to|"
         r"(?:is|are) expected to|(?:has|have) (?:announced )?plans to|(?:is|are) planning to|will (?:launch|host|unveil|take effect)|(?:has|have) (?:just |recently |now )?(?:been )?" + _NEWS_PERFECT + r"|"
-        r"news (?:about|on|that|from)|in the news|(?:latest|recent|current) news|headlines?|first-of-its[- ]kind|"
+        r"news (?:about|on|that|from)|in the news|(?:latest|recent|current) news|(?:made|making|hit) (?:the )?headlines|"
+        r"first-of-its[- ]kind|"
         r"for the first time|sworn in|(?:is|are) (?:now )?underway|(?:is|are) ongoing)\b"),
         prompt=True, guard=_not_howto),
     Detector(NEWS, _rx(r"(?<!every )(?<!each )(?<!on )(?<!Good )(?<!Black )(?<!Holy )(?<!Great )(?<!Cyber )\b"
@@ -471,7 +487,8 @@ DETECTORS: tuple[Detector, ...] = (
         r"medals|pennants|Grand Slams|majors|games|matches|races|Series)\b|"
         r"\bscored (?:the|a|his|her|their) (?:opening |winning |equali[sz]ing |first |late )?(?:goal|try|touchdown)\b|\b(?:advanced|advances|qualified|qualifies) (?:to|for) the "
         r"(?:final|finals|semi-?finals?|quarter-?finals?|playoffs|knockout)\b"), prompt=True),
-    Detector(SPORTS, _rx(r"\b(?:this|last|so far this|next) season\b"),
+    Detector(SPORTS, _rx(r"\b(?:this|last|so far this|next) season\b|\bwill (?:beat|defeat|win|lose to|face)\b"),
+             prompt=True,
              guard=lambda s, m, w: bool(re.search(r"\b(?:team|league|game|match|player|coach|goals?|points|wins|"
                                                   r"playoffs?|championship|scored|season's (?:top|best))\b", s, re.I))),
     Detector(SPORTS, _rx(r"\bwho (?:won|is winning|leads|is leading) (?:the )?(?:game|match|race|league|series|"
