@@ -67,6 +67,7 @@ def check_cmd(ctx: click.Context, paths: tuple[str, ...], eval_paths: tuple[str,
 
     if quiet:
         os.environ["DSLINT_QUIET"] = "1"
+    _refuse_overwriting_inputs([output_file, write_baseline], [*paths, *eval_paths])
     cfg = load_config(config_path, start=paths[0] if paths else None)
     base_cfg_extend = _codes(extend_select)
     cfg = merge_cli(cfg, {
@@ -96,6 +97,23 @@ def check_cmd(ctx: click.Context, paths: tuple[str, ...], eval_paths: tuple[str,
         click.echo(f"dslint: wrote {len(report.findings)} accepted finding(s) to {write_baseline}", err=True)
         ctx.exit(0)
     ctx.exit(exit_code(report, exit_zero=exit_zero))
+
+
+def _refuse_overwriting_inputs(targets: Sequence[str | None], inputs: Sequence[str]) -> None:
+    """A report or baseline path that names a data file being checked is a usage error: inputs are never written."""
+    from .data import expand_paths
+    from .errors import UsageError
+
+    existing = [t for t in targets if t and os.path.exists(t)]
+    if not existing:
+        return
+    try:
+        files = expand_paths(inputs)
+    except DslintError:
+        return  # the run itself reports the unreadable input
+    for target in existing:
+        if any(os.path.samefile(target, f) for f in files if f.is_file()):
+            raise UsageError(f"{target}: is one of the inputs; dslint never writes over the data it checks")
 
 
 @cli.command("clean")
@@ -164,6 +182,9 @@ def rule_cmd(code: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for the console script, `python -m dslint` and pre-commit: returns the exit code."""
+    from .embed import _offline
+
+    _offline()  # before any hub library is imported (datasets, tokenizers, ...): nothing is downloaded
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = any(a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args)
     try:

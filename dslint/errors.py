@@ -25,6 +25,10 @@ class PluginError(DslintError):
     pass
 
 
+class ModelError(DslintError):
+    """The embedding model a selected check needs cannot be loaded: exit 2 with how to configure one."""
+
+
 class SkipCheck(Exception):
     """Raised by a check (or an artifact it needs) when it cannot run; the engine records a Skipped."""
 
