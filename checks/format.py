@@ -425,6 +425,8 @@ class FormatCheck(Check):
 
     # -- profile keys
     def profile_keys(self, rec: Record, profile: Any) -> Iterator[Finding]:
+        if rec.format not in profile.formats:
+            return  # the whole file is already reported (F012); its keys would only repeat that
         if profile.allowed_keys is not None:
             for key in rec.data:
                 if key not in profile.allowed_keys:

@@ -159,23 +159,24 @@ class StructuredTargetCheck(Check):
         if not with_target:
             raise SkipCheck("no record has a target to parse")
         if mode == "json":
-            yield from self.check_json(with_target, self.schema_validator(config))
+            yield from self.check_json(with_target, self.schema_validator(config), config)
         elif mode == "sql":
-            yield from self.check_sql(with_target)
+            yield from self.check_sql(with_target, config)
         else:
-            yield from self.check_auto(with_target)
+            yield from self.check_auto(with_target, config)
 
     def target(self, rec: Record) -> str:
         return unfence(rec.target) if self.options.strip_fences else rec.target
 
-    def target_field(self, rec: Record) -> str:
+    def target_field(self, rec: Record, config: Any) -> str:
         from .format import conversation, target_turn
 
         turns = conversation(rec)
         if turns is not None:
             last = target_turn(turns)
             return f"{last.field}.{last.content_key}" if last else "target"
-        fields = {"alpaca": "output", "prompt-completion": "completion", "preference": "chosen"}
+        completion = config.field_map.target or "completion"
+        fields = {"alpaca": "output", "prompt-completion": completion, "preference": "chosen"}
         return fields.get(rec.format, "target")
 
     def schema_validator(self, config: Any) -> Any:
@@ -198,13 +199,13 @@ class StructuredTargetCheck(Check):
             raise ConfigError(f"json-schema {resolved}: not a valid JSON Schema ({exc.message})") from None
         return cls(schema)
 
-    def check_json(self, records: list[Record], validator: Any) -> Iterator[Finding | Metric]:
+    def check_json(self, records: list[Record], validator: Any, config: Any) -> Iterator[Finding | Metric]:
         bad = 0
         for rec in records:
             value, err = json_error(self.target(rec).strip())
             if err:
                 bad += 1
-                yield self.finding("F060", rec, field=self.target_field(rec), error=err)
+                yield self.finding("F060", rec, field=self.target_field(rec, config), error=err)
                 continue
             if validator is not None:
                 error = next(iter(sorted(validator.iter_errors(value), key=lambda e: list(e.path))), None)
@@ -212,21 +213,21 @@ class StructuredTargetCheck(Check):
                     bad += 1
                     where = "/".join(str(p) for p in error.absolute_path)
                     message = f"{error.message} at /{where}" if where else error.message
-                    yield self.finding("F061", rec, field=self.target_field(rec), error=message[:300],
+                    yield self.finding("F061", rec, field=self.target_field(rec, config), error=message[:300],
                                        details={"path": where})
         yield Metric("F.structured_invalid", bad)
 
-    def check_sql(self, records: list[Record]) -> Iterator[Finding | Metric]:
+    def check_sql(self, records: list[Record], config: Any) -> Iterator[Finding | Metric]:
         dialect = self.options.sql_dialect or None
         bad = 0
         for rec in records:
             err = sql_error(self.target(rec), dialect)
             if err:
                 bad += 1
-                yield self.finding("F062", rec, field=self.target_field(rec), error=err, dialect=dialect or "generic")
+                yield self.finding("F062", rec, field=self.target_field(rec, config), error=err, dialect=dialect or "generic")
         yield Metric("F.structured_invalid", bad)
 
-    def check_auto(self, records: list[Record]) -> Iterator[Finding | Metric]:
+    def check_auto(self, records: list[Record], config: Any) -> Iterator[Finding | Metric]:
         dialect = self.options.sql_dialect or None
         by_path: dict[str, list[Record]] = {}
         for rec in records:
@@ -246,7 +247,7 @@ class StructuredTargetCheck(Check):
                     bad += 1
                     attempt = looks_like(self.target(rec))
                     what = f"{attempt} that does not parse" if attempt == majority else attempt
-                    yield self.finding("F063", rec, field=self.target_field(rec), kind=what, share=share,
+                    yield self.finding("F063", rec, field=self.target_field(rec, config), kind=what, share=share,
                                        majority=majority, details={"majority": majority})
         yield Metric("F.structured_invalid", bad)
 
