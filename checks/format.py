@@ -289,10 +289,10 @@ def _side(value: Any) -> str:
 
 # ---- JSON error hints --------------------------------------------------------------------------------------------
 
-def scan_json(raw: str) -> tuple[int, bool, list[int]]:
+def scan_json(raw: str, depth: int = 0, in_string: bool = False) -> tuple[int, bool, list[int]]:
     """Bracket depth at the end, whether a string is left open, and offsets of ',' before '}' or ']' (outside
-    strings). A character scan: the text is never evaluated."""
-    depth, in_string, escaped, trailing = 0, False, False, []
+    strings), starting from a carried state. A character scan: the text is never evaluated."""
+    escaped, trailing = False, []
     last_comma = None
     for i, ch in enumerate(raw):
         if in_string:
@@ -322,11 +322,9 @@ PY_SINGLE_QUOTED_KEY = re.compile(r"[{,]\s*'[^'\\\n]{0,200}'\s*:")
 PY_CONSTANT = re.compile(r"[:\[,]\s*(True|False|None)\s*[,}\]]")
 
 
-def json_hint(raw: str, error: str, previous_open: bool) -> str:
-    """A short hint naming a recognisable cause of a JSON error, or ''."""
+def json_hint(raw: str, error: str) -> str:
+    """A short hint naming a recognisable cause of a JSON error on a line that starts a record, or ''."""
     text = raw.strip()
-    if previous_open and not text.startswith(("{", "[")):
-        return "continuation of the record on the line above, split by a raw newline"
     if PY_SINGLE_QUOTED_KEY.search(text) or (text.startswith("{'") and PY_CONSTANT.search(text)):
         return "looks like a Python dict (single quotes, True/None): write records with json.dumps, not str()"
     if PY_CONSTANT.search(text) and "Expecting value" in error:
@@ -334,20 +332,31 @@ def json_hint(raw: str, error: str, previous_open: bool) -> str:
     depth, open_string, trailing = scan_json(text)
     if trailing:
         return f"trailing comma at column {trailing[0] + 1}"
+    if text in ("{", "["):
+        return "a pretty-printed record: JSON Lines needs each record on one line (json.dumps without indent)"
     if open_string or depth > 0:
-        return "record is cut short: it continues on the next line (a raw newline inside a string, or " \
-               "pretty-printed JSON); escape newlines as \\n"
+        return "record is cut short and continues on the next line: a raw newline inside a string? (write it as \\n)"
     if "Extra data" in error:
         return "more than one JSON value on the line"
     return ""
 
 
-def opens_record(raw: str | None) -> bool:
-    """Whether a failed line starts a record that the next line continues."""
-    if not raw:
-        return False
-    depth, open_string, _ = scan_json(raw.strip())
-    return open_string or depth > 0
+@dataclass
+class SplitRecord:
+    """The state of a record spread over several failing lines: where it started and its open brackets."""
+
+    start: int | None = None
+    depth: int = 0
+    in_string: bool = False
+
+    @property
+    def open(self) -> bool:
+        return self.start is not None and (self.depth > 0 or self.in_string)
+
+    def feed(self, raw: str, line: int | None) -> None:
+        if not self.open:
+            self.start, self.depth, self.in_string = line, 0, False
+        self.depth, self.in_string, _ = scan_json(raw.strip(), self.depth, self.in_string)
 
 
 # ---- the structural check ----------------------------------------------------------------------------------------
@@ -376,17 +385,21 @@ class FormatCheck(Check):
 
     # -- rows
     def row_findings(self, rows: list[Row]) -> Iterator[Finding]:
-        previous_open = False
+        split = SplitRecord()
         for row in rows:
             kind = row.error_kind
             if kind == JSON:
-                hint = json_hint(row.raw or "", row.error or "", previous_open)
-                previous_open = opens_record(row.raw)
+                if split.open:
+                    hint = f"continuation of the record that starts on line {split.start}"
+                else:
+                    hint = json_hint(row.raw or "", row.error or "")
+                split.feed(row.raw or "", row.line)
                 error = (row.error or "").removeprefix("invalid JSON: ")
                 yield self.finding("F001", row, error=error, hint=f" ({hint})" if hint else "",
                                    details={"column": (row.error_offset or 0) + 1, "hint": hint})
                 continue
-            previous_open = False
+            if kind != BLANK:  # an empty line inside a split string does not end the record
+                split = SplitRecord()
             if kind == ENCODING:
                 hint = " (the file may be Latin-1 or Windows-1252: re-encode it as UTF-8)"
                 yield self.finding("F002", row, error=row.error, hint=hint, details={"byte": row.error_offset})

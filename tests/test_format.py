@@ -45,6 +45,7 @@ ROW_CASES = [
     ('{"messages": [{"role": "user", "content": "hi"},]}', "F001", "trailing comma"),
     ('{"text": "a", "label": "b"} {"text": "c", "label": "d"}', "F001", "more than one JSON value"),
     ('{"messages": [{"role": "user", "content": "line one', "F001", "continues on the next line"),
+    ("{", "F001", "pretty-printed"),
     ("[1, 2]", "F003", "array"),
     ('"just a string"', "F003", "string"),
     ('{"q": "what", "a": "that"}', "F005", "missing required field 'messages'"),  # read with the file's format
@@ -73,11 +74,26 @@ def test_field_errors_name_the_field(tmp_path: Path) -> None:
     assert ("F005", "messages[0].role") in {(f.code, f.location.field) for f in findings}
 
 
-def test_a_record_split_by_a_raw_newline_is_explained_on_both_lines(tmp_path: Path) -> None:
-    path = write_lines(tmp_path / "t.jsonl", [GOOD, '{"messages": [{"role": "user", "content": "one', 'two"}]}'])
+def test_a_record_split_by_a_raw_newline_is_explained_on_every_line(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "t.jsonl", [GOOD, '{"messages": [{"role": "user", "content": "one', "", 'two',
+                                               'three"}]}', GOOD])
     hints = {f.location.line: f.details["hint"] for f in run_format(path) if f.code == "F001"}
     assert "continues on the next line" in hints[2]
-    assert "continuation" in hints[3]
+    assert hints[4] == hints[5] == "continuation of the record that starts on line 2"
+    assert set(hints) == {2, 4, 5}
+
+
+def test_a_pretty_printed_file_names_where_each_record_starts(tmp_path: Path) -> None:
+    record = chat("hi", "hello")
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(record, indent=2) + "\n" + json.dumps(record, indent=2) + "\n")
+    lines = path.read_text().splitlines()
+    hints = [f.details["hint"] for f in run_format(path) if f.code == "F001"]
+    assert len(hints) == len(lines)
+    starts = [h for h in hints if "pretty-printed" in h]
+    second = lines.index("{", 1) + 1
+    assert len(starts) == 2 and hints[second - 1].startswith("a pretty-printed")
+    assert hints[second] == f"continuation of the record that starts on line {second}"
 
 
 @pytest.mark.parametrize("raw", [
@@ -85,7 +101,7 @@ def test_a_record_split_by_a_raw_newline_is_explained_on_both_lines(tmp_path: Pa
     '{"text": "None, True", "label": 1',
 ])
 def test_no_python_hint_for_json_that_mentions_python_words(raw: str) -> None:
-    assert "Python" not in json_hint(raw, "Expecting ',' delimiter", False)
+    assert "Python" not in json_hint(raw, "Expecting ',' delimiter")
 
 
 def test_invalid_utf8_reports_the_byte_offset(tmp_path: Path) -> None:
