@@ -3,9 +3,8 @@ that share a long word n-gram (13 words by default) with an eval record. Error l
 every metric measured on it a lie.
 
 Every finding sits on the TRAINING record (the one to remove) and names the eval record in its message and in
-`details` (`eval_path`, `eval_line`, `eval_record`). Each leaked record is reported by its strongest tier only:
-exact > near > semantic; the n-gram test (a shared passage) is reported beside a near match but not beside an
-exact one, and a semantic match is not reported when any other tier found the record.
+`details` (`eval_path`, `eval_line`, `eval_record`). Each leaked record is reported once, by the first test that
+finds it, in this order: exact prompt (D005), shared 13-gram (D008), near (D006), semantic (D007).
 """
 
 from __future__ import annotations
@@ -158,14 +157,15 @@ A training answer quotes the passage of an eval reading-comprehension question w
 
 class EvalNearLeakCheck(Check):
     name = "eval-near-overlap"
-    late = True  # after eval-overlap: records D005 reports are not reported again
+    late = True  # after eval-overlap: records D005/D008 report are not reported again
     rules = (
         Rule("D006", "eval-near-leak", "near-duplicate of eval record {eval} (Jaccard {sim:.2f})", Severity.ERROR,
              summary="A training record is a lexical near-duplicate of an eval record (MinHash, verified Jaccard)",
              doc=f"""## What it does
 Flags a training record whose text (prompt and answer) has a Jaccard similarity of at least `threshold` with
 an eval record, on character 5-gram sets after normalisation: the same MinHash LSH candidates and exact
-verification as D002, across the two sets. No model needed.
+verification as D002, across the two sets. Records D005 or D008 already report are left to them. No model
+needed.
 
 {_WHY}
 
@@ -185,7 +185,7 @@ Australia ?" with the same answer.
     def run(self, records: list[Record], eval_records: list[Record], minhash: MinHashes, eval_minhash: MinHashes,
             prior_findings: list[Finding]) -> Iterator[Finding | Metric]:
         _need_eval(eval_records)
-        done = prior_leaks(prior_findings, ("D005",))
+        done = prior_leaks(prior_findings, ("D005", "D008"))
         n = len(records)
         both = MinHashes(np.concatenate([minhash.signatures, eval_minhash.signatures]),
                          [*minhash.texts, *eval_minhash.texts])
