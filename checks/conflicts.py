@@ -32,6 +32,7 @@ def answer_keys(records: Sequence[Record], label_data: LabelData) -> list[str | 
 
 
 def show_answer(key: str, label_data: LabelData) -> str:
+    """A label as the data spells it, or a normalised target, cut to SHOW_CHARS."""
     text = label_data.show(key)
     return text if len(text) <= SHOW_CHARS else text[: SHOW_CHARS - 1] + "…"
 
@@ -87,8 +88,8 @@ class _ConflictCheck(Check):
         field = "label" if label_data.mode == LABEL_FIELD else "target"
         for c in conflicts:
             rec, kept = records[c.position], records[c.kept]
-            given = show_answer(c.given, label_data)
-            majority = show_answer(c.majority, label_data)
+            given = _shown(rec, c.given, label_data)
+            majority = _shown(kept, c.majority, label_data)
             agree = c.answers[c.majority]
             yield self.finding(
                 code, rec, field=field,
@@ -97,6 +98,11 @@ class _ConflictCheck(Check):
                 details={"group": records[c.group[0]].index, "kept": kept.index, "group_size": len(c.group),
                          "given": given, "majority": majority,
                          "answers": {show_answer(k, label_data): v for k, v in c.answers.items()}})
+
+
+def _shown(rec: Record, key: str, label_data: LabelData) -> str:
+    """What a record answered, as written: its own target for open-ended sets, else the label."""
+    return show_answer(rec.target.strip(), label_data) if label_data.mode == NONE else show_answer(key, label_data)
 
 
 def share(conflicts: list[Conflict], keys: Sequence[str | None]) -> float:
