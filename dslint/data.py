@@ -23,6 +23,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from .errors import InputError
 from .model import SourceInfo, stable_hash
+from .progress import track
 from .schema import FieldError, FieldMap, detect_format, extract
 
 NOQA_FIELD = "_dslint_noqa"
@@ -476,7 +477,7 @@ def load_sources(inputs: Iterable[Any], fields: FieldMap = FieldMap(), role: str
         name = getattr(obj, "info", None) and getattr(obj.info, "dataset_name", None) or f"<{role}:{n}>"
         plan.append((str(name), "python", iter(()) if obj is None else _rows_of_object(obj, str(name)), ()))
     for name, kind, rows_iter, notes in plan:
-        rows = [_reindex(r, index + i) for i, r in enumerate(rows_iter)]
+        rows = [_reindex(r, index + i) for i, r in enumerate(track(rows_iter, f"loading {name}"))]
         index += len(rows)
         rows, records, fmt = map_rows(rows, fields, role)
         info = SourceInfo(path=name, role=role, kind=kind, format=fmt, rows=len(rows), records=len(records),

