@@ -292,6 +292,15 @@ def exact_key(rec: Record, casefold: bool) -> tuple[str, str | None]:
     return normalize_text(rec.text, casefold), rec.label
 
 
+def exact_copies(records: Sequence[Record]) -> dict[int, int]:
+    """Position -> position of the first occurrence, for every later exact copy (casefolded D001 key).
+
+    The near and semantic tiers leave these to D001 (whatever D001's own options or suppressions), so a copy is
+    never reported twice and suppressing D001 on a record does not make it reappear as D002/D003."""
+    groups = group_by_key([exact_key(r, True) for r in records])
+    return {pos: first for first, members in groups.items() for pos in members[1:]}
+
+
 def opening_prompt(rec: Record) -> str:
     """The first user turn of a conversation (chat, ShareGPT); the whole prompt for single-turn formats."""
     turns = rec.data.get("messages") if rec.format == "chat" else (
@@ -386,8 +395,6 @@ The second line repeats the opening prompt of line 1.
 
 class NearDuplicatesCheck(Check):
     name = "near-duplicates"
-    # Late: it runs after the exact tier and leaves records D001 already drops to it.
-    late = True
     rules = (
         Rule("D002", "near-duplicate",
              "near-duplicate of {other} (Jaccard {sim:.2f} on character 5-grams; cluster of {n}, keeping {kept})",
@@ -400,7 +407,7 @@ MinHash LSH (128 permutations, banded for a Jaccard 0.15 below the threshold so 
 every candidate pair is verified with the exact Jaccard similarity, so the sketch adds no false positives. Records are grouped into clusters
 (union-find); the first occurrence is kept, every other member is reported with `details.cluster`,
 `details.kept`, `details.cluster_size`, `details.match` (the record it matched) and `details.similarity`.
-Records D001 already drops are left out; records with different labels are never merged. No model needed:
+Exact copies (casefolded) are left to D001; records with different labels are never merged. No model needed:
 runs under `--fast` and in the pre-commit hook.
 
 ## Why is this bad?
@@ -427,11 +434,8 @@ different questions sharing a template or a passage.
             if not 0.0 < self.threshold <= 1.0:
                 raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
 
-    def run(self, records: list[Record], minhash: MinHashes, prior_findings: list[Finding]
-            ) -> Iterator[Finding | Metric]:
-        pos_of = {r.index: p for p, r in enumerate(records)}
-        earlier = {pos_of[i]: pos_of[k] for i, k in dropped_by_prior(prior_findings, ("D001",)).items()
-                   if i in pos_of and k in pos_of}
+    def run(self, records: list[Record], minhash: MinHashes) -> Iterator[Finding | Metric]:
+        earlier = exact_copies(records)
         members = [p for p in range(len(records)) if p not in earlier]
         clusters, scores = near_clusters(minhash, members, self.options.threshold,
                                          labels=[r.label for r in records])

@@ -12,8 +12,10 @@ from typing import Any, Iterator
 import numpy as np
 
 from dslint.check import Check
-from dslint.checks.duplicates import (DROP_CODES, UnionFind, cluster_findings, dropped_by_prior, duplicate_rate)
+from dslint.checks.duplicates import (UnionFind, cluster_findings, dropped_by_prior, duplicate_rate,
+                                      exact_copies)
 from dslint.data import Record
+from dslint.suppress import noqa_suppresses
 from dslint.model import Finding, Metric, Rule, Severity
 
 
@@ -55,7 +57,7 @@ and links two records when the cosine similarity of their embeddings is at least
 record's nearest neighbours in the shared kNN graph (`neighbors-k`, exact faiss inner-product search; an
 HNSW index above 100,000 records). Linked records form clusters; the first occurrence is kept and every
 other member is reported with `details.cluster`, `details.kept`, `details.cluster_size`, `details.match` and
-`details.similarity`. Records that D001/D002 already drop are left to them; records with different labels are
+`details.similarity`. Exact copies are left to D001 and records D002 reports to D002; records with different labels are
 never merged (that is a label conflict, not a duplicate). Needs the model: skipped under `--fast`.
 
 ## Why is this bad?
@@ -86,15 +88,19 @@ edits, at 0.90 they are often the same template with a different entity.
     def run(self, records: list[Record], neighbors: Any, prior_findings: list[Finding]
             ) -> Iterator[Finding | Metric]:
         pos_of = {r.index: p for p, r in enumerate(records)}
-        earlier = {pos_of[i]: pos_of[k] for i, k in dropped_by_prior(prior_findings, DROP_CODES[:2]).items()
-                   if i in pos_of and k in pos_of}
+        earlier = exact_copies(records)
+        earlier.update({pos_of[i]: pos_of[k] for i, k in dropped_by_prior(prior_findings, ("D002",)).items()
+                        if i in pos_of and k in pos_of})
         for pos in earlier:  # a D001-kept record may itself be dropped by D002: follow to the record that stays
             while earlier[pos] in earlier and earlier[earlier[pos]] != earlier[pos]:
                 earlier[pos] = earlier[earlier[pos]]
         members = set(range(len(records))) - set(earlier)
         clusters, scores = semantic_clusters(neighbors.indices, neighbors.similarities, members,
                                              self.options.threshold, earlier, [r.label for r in records])
-        yield from cluster_findings(self, "D003", records, clusters, scores)
+        # A record whose near-duplicate finding was suppressed stays a member (it is kept on purpose) but is not
+        # reported again under another code.
+        yield from (f for f in cluster_findings(self, "D003", records, clusters, scores)
+                    if not noqa_suppresses(records[pos_of[f.location.record]].noqa, "D002"))
         semantic = [records[p].index for ms in clusters.values() for p in ms[1:]]
         yield duplicate_rate([*semantic, *(records[p].index for p in earlier)], len(records))
         yield Metric("D.semantic_duplicates", len(semantic))

@@ -81,6 +81,13 @@ def test_opening_prompt_of_conversations_is_compared_by_default_and_full_prompt_
     assert findings(full, "D004") == []
 
 
+def test_suppressing_d001_on_a_copy_does_not_make_it_reappear_as_a_near_duplicate(tmp_path):
+    rows = [chat("How many legs does a spider have?", "Eight."), chat("Largest planet?", "Jupiter.")]
+    rows.append({**chat("How many legs does a spider have?", "Eight."), "_dslint_noqa": ["D001"]})
+    report = lint(str(write_jsonl(tmp_path / "t.jsonl", rows)), Config(select=["D"], fast=True))
+    assert [f.code for f in report.findings] == [] and report.suppressed == 1
+
+
 def test_bad_prompt_view_is_a_config_error(tmp_path, run_cli):
     data = write_jsonl(tmp_path / "d.jsonl", [chat("a", "b")])
     (tmp_path / "dslint.toml").write_text('[checks.exact-duplicates]\nprompt-view = "last"\n')
@@ -132,17 +139,13 @@ def test_near_duplicates_are_found_verified_and_clustered():
     values.append({"prompt": originals[10] + " extra words here", "completion": "ok"})
     records = make_records(values)
     hashes = MinHashes(minhash_signatures([r.text for r in records]), [r.text for r in records])
-    exact = findings(list(ExactDuplicatesCheck().run(records=records)), "D001")
-    results = list(NearDuplicatesCheck().run(records=records, minhash=hashes, prior_findings=exact))
+    results = list(NearDuplicatesCheck().run(records=records, minhash=hashes))
     d002 = {f.location.record: f for f in findings(results, "D002")}
     assert set(d002) == {50, 52}
     assert d002[50].details["kept"] == 3 and d002[50].details["similarity"] >= 0.8
     assert d002[52].details["kept"] == 10
     assert "Jaccard" in d002[50].message
-    assert metric(results, "D.duplicate_rate") == pytest.approx(3 / 53, abs=1e-6)
-    # Without the exact tier, the casefolded copy is a near duplicate with Jaccard 1.
-    alone = list(NearDuplicatesCheck().run(records=records, minhash=hashes, prior_findings=[]))
-    assert {f.location.record for f in findings(alone, "D002")} == {50, 51, 52}
+    assert metric(results, "D.duplicate_rate") == pytest.approx(3 / 53, abs=1e-6)  # the exact copy counts too
 
 
 def test_near_duplicate_threshold_is_an_option():
@@ -152,8 +155,8 @@ def test_near_duplicate_threshold_is_an_option():
     score = jaccard(shingles(records[0].text), shingles(records[1].text))
     low = NearDuplicatesCheck(NearDuplicatesCheck.Options(threshold=score - 0.01))
     high = NearDuplicatesCheck(NearDuplicatesCheck.Options(threshold=score + 0.01))
-    assert len(findings(list(low.run(records=records, minhash=hashes, prior_findings=[])), "D002")) == 1
-    assert findings(list(high.run(records=records, minhash=hashes, prior_findings=[])), "D002") == []
+    assert len(findings(list(low.run(records=records, minhash=hashes)), "D002")) == 1
+    assert findings(list(high.run(records=records, minhash=hashes)), "D002") == []
 
 
 # ---- through the engine --------------------------------------------------------------------------------------------
@@ -166,6 +169,7 @@ def test_engine_reports_each_dropped_record_once_and_the_gate_budget_caps_the_ra
     report = lint(str(path), Config(select=["D001", "D002", "D004"], fast=True))
     dropped = {f.location.line: f.code for f in report.findings}
     assert dropped == {41: "D001", 42: "D001", 43: "D001", 44: "D002"}
+    assert report.findings[-1].details["kept"] == 5
     assert report.metrics["D.duplicate_rate"] == pytest.approx(4 / 44, abs=1e-6)
     assert report.verdict.gate_passed
     capped = lint(str(path), Config(select=["D001", "D002"], gate={"D": {"max-ratio": 0.05}}, fast=True))

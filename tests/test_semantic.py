@@ -25,8 +25,8 @@ def prompts(*texts: str, label: str | None = None):
     return make_records([{"text": t, "label": label} for t in texts])
 
 
-def d001(record: int, kept: int) -> Finding:
-    return Finding("D001", "dup", Severity.WARNING, Location("test.jsonl", record, record + 1),
+def d002(record: int, kept: int) -> Finding:
+    return Finding("D002", "dup", Severity.WARNING, Location("test.jsonl", record, record + 1),
                    details={"cluster": kept, "kept": kept, "cluster_size": 2})
 
 
@@ -56,7 +56,8 @@ def test_threshold_is_absolute():
 def test_records_an_earlier_tier_drops_are_left_to_it_and_link_through_their_kept_record():
     records = prompts("x", "x copy", "y")
     vectors = unit([1, 0], [1, 0], [0.999, 0.04])
-    found, metrics = run(records, vectors, prior=[d001(1, 0)])
+    found, metrics = run(records, vectors, prior=[d002(1, 0)])
+    assert run(prompts("x", "x", "y"), vectors)[0][0].details["kept"] == 0  # exact copies: left to D001 as well
     assert [(f.location.record, f.details["kept"]) for f in found] == [(2, 0)]
     assert metrics["D.duplicate_rate"] == pytest.approx(2 / 3)
 
