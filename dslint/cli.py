@@ -49,6 +49,9 @@ def cli() -> None:
 @click.option("--baseline", type=click.Path(path_type=str), help="Accept the findings recorded in this file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=str),
               help="Record the current findings as accepted, in this file.")
+@click.option("--report", "extra_reports", multiple=True, metavar="FORMAT:PATH",
+              help="Also write the report in FORMAT to PATH (repeatable), e.g. --report sarif:dslint.sarif "
+                   "--report markdown:summary.md: one run, several outputs (for CI).")
 @click.option("-v", "--verbose", count=True, help="More detail; -v shows tracebacks on errors.")
 @click.option("-q", "--quiet", is_flag=True, help="Only findings and the gate line (for hooks).")
 @click.pass_context
@@ -56,7 +59,7 @@ def check_cmd(ctx: click.Context, paths: tuple[str, ...], eval_paths: tuple[str,
               extend_select: str | None, ignore: str | None, output_format: str | None, output_file: str | None,
               fail_on: str | None, exit_zero: bool, statistics: bool, config_path: str | None,
               profile: str | None, fast: bool | None, no_cache: bool | None, baseline: str | None,
-              write_baseline: str | None, verbose: int, quiet: bool) -> None:
+              write_baseline: str | None, extra_reports: tuple[str, ...], verbose: int, quiet: bool) -> None:
     """Lint training data in PATHS (files or folders)."""
     from .config import load_config, merge_cli
     from .engine import lint
@@ -67,7 +70,8 @@ def check_cmd(ctx: click.Context, paths: tuple[str, ...], eval_paths: tuple[str,
 
     if quiet:
         os.environ["DSLINT_QUIET"] = "1"
-    _refuse_overwriting_inputs([output_file, write_baseline], [*paths, *eval_paths])
+    reports = [_report_spec(spec) for spec in extra_reports]
+    _refuse_overwriting_inputs([output_file, write_baseline, *(p for _, p in reports)], [*paths, *eval_paths])
     cfg = load_config(config_path, start=paths[0] if paths else None)
     base_cfg_extend = _codes(extend_select)
     cfg = merge_cli(cfg, {
@@ -92,11 +96,24 @@ def check_cmd(ctx: click.Context, paths: tuple[str, ...], eval_paths: tuple[str,
             click.echo(render(report, "text", statistics=statistics, quiet=True), nl=False)
     else:
         click.echo(text, nl=False)
+    for extra_fmt, extra_path in reports:
+        atomic_write_text(extra_path, render(report, extra_fmt))
     if write_baseline:
         atomic_write_text(write_baseline, json.dumps(baseline_document(report.findings), indent=2) + "\n")
         click.echo(f"dslint: wrote {len(report.findings)} accepted finding(s) to {write_baseline}", err=True)
         ctx.exit(0)
     ctx.exit(exit_code(report, exit_zero=exit_zero))
+
+
+def _report_spec(spec: str) -> tuple[str, str]:
+    """`--report FORMAT:PATH` -> (format, path); a bad spec is a usage error before any work is done."""
+    from .reporters import REPORTERS
+
+    fmt, sep, path = spec.partition(":")
+    if not sep or not path or fmt not in REPORTERS:
+        raise click.BadParameter(f"expected FORMAT:PATH with FORMAT one of {', '.join(REPORTERS)}, got {spec!r}",
+                                 param_hint="--report")
+    return fmt, path
 
 
 def _refuse_overwriting_inputs(targets: Sequence[str | None], inputs: Sequence[str]) -> None:
