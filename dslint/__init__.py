@@ -10,6 +10,8 @@ from typing import Any
 
 from .check import Check
 from .errors import DslintError, GateFailed, SkipCheck
+# Imported eagerly: the function `gate` must win over the submodule of the same name on the package.
+from .gate import gate
 from .model import Finding, Location, Metric, Report, Rule, Severity, Skipped
 
 __version__ = "0.1.0"
@@ -34,13 +36,6 @@ def lint(source: Any, config: Any = None, *, eval: Any = None, **settings: Any) 
     if settings:
         cfg = merge_cli(cfg, settings)
     return run(source, cfg, eval_sources=eval)
-
-
-def gate(report: Report) -> Report:
-    """Raise GateFailed (with every reason) when the report fails the gate; return it otherwise."""
-    from .gate import gate as check_gate
-
-    return check_gate(report)
 
 
 __all__ = [
