@@ -24,7 +24,7 @@ from dslint.model import Finding, Metric, Rule, Severity
 SHINGLE_CHARS = 5
 NUM_PERM = 128
 MINHASH_SEED = 1
-# Bulk signature work is done over this many shingles at a time (bounds peak memory to ~NUM_PERM * 4 B * this).
+# Signatures are computed over batches of about this many characters (peak ~NUM_PERM * 4 B * this per batch).
 SHINGLE_CHUNK = 65_536
 MEMO_MAX = 20_000
 BUCKET_ALL_PAIRS = 32
@@ -46,6 +46,20 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> _U64(33))
 
 
+def _rolling(cps: np.ndarray, k: int) -> np.ndarray:
+    """Mixed polynomial hashes of every window of k code points (position p = cps[p:p+k])."""
+    width = len(cps) - k + 1
+    h = np.zeros(width, dtype=_U64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h = h * _U64(1_000_003) + cps[j:j + width]
+    return _fmix64(h + _U64(k))
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(_U64)
+
+
 def shingles(text: str, k: int = SHINGLE_CHARS) -> np.ndarray:
     """Sorted unique 64-bit hashes of the character k-grams of the casefolded, normalised text.
 
@@ -54,14 +68,35 @@ def shingles(text: str, k: int = SHINGLE_CHARS) -> np.ndarray:
     norm = normalize_text(text, casefold=True)
     if not norm:
         return np.zeros(0, dtype=_U64)
-    cps = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(_U64)
-    k = min(k, len(cps))
-    width = len(cps) - k + 1
-    h = np.zeros(width, dtype=_U64)
-    with np.errstate(over="ignore"):
-        for j in range(k):
-            h = h * _U64(1_000_003) + cps[j:j + width]
-    return np.unique(_fmix64(h + _U64(k)))
+    cps = _codepoints(norm)
+    return np.unique(_rolling(cps, min(k, len(cps))))
+
+
+def _batch_shingles(texts: Sequence[str], k: int = SHINGLE_CHARS) -> tuple[np.ndarray, np.ndarray]:
+    """The shingle hashes of several texts at once (with repeats, which do not change a MinHash) and, for each
+    hash, the position of its text; texts without shingles contribute nothing. Same hashes as shingles()."""
+    norms = [normalize_text(t, casefold=True) for t in texts]
+    lengths = np.array([len(n) for n in norms], dtype=np.int64)
+    parts_h, parts_o = [], []
+    for i in np.flatnonzero((lengths > 0) & (lengths < k)).tolist():  # short texts: one whole-text shingle
+        parts_h.append(shingles(norms[i]))
+        parts_o.append(np.full(1, i, dtype=np.int64))
+    long_ = np.flatnonzero(lengths >= k)
+    if len(long_):
+        cps = _codepoints("".join(norms[i] for i in long_.tolist()))
+        rolled = _rolling(cps, k)
+        lens = lengths[long_]
+        starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+        counts = lens - k + 1
+        before = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        offsets = np.arange(int(counts.sum())) - np.repeat(before, counts) + np.repeat(starts, counts)
+        parts_h.append(rolled[offsets])  # windows that cross into the next text are never taken
+        parts_o.append(np.repeat(long_, counts))
+    if not parts_h:
+        return np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
+    owners = np.concatenate(parts_o)
+    order = np.argsort(owners, kind="stable")
+    return np.concatenate(parts_h)[order], owners[order]
 
 
 def _permutations(num_perm: int = NUM_PERM, seed: int = MINHASH_SEED) -> tuple[np.ndarray, np.ndarray]:
@@ -74,34 +109,33 @@ def _permutations(num_perm: int = NUM_PERM, seed: int = MINHASH_SEED) -> tuple[n
 def minhash_signatures(texts: Sequence[str], num_perm: int = NUM_PERM) -> np.ndarray:
     """MinHash signatures (n x num_perm, uint32; datasketch's "affine32" scheme) of the texts' shingles.
 
-    A text without shingles gets the all-max signature (it matches nothing)."""
+    A text without shingles gets the all-max signature (it matches nothing). Work goes in batches of about
+    SHINGLE_CHUNK characters, so memory stays bounded whatever the size of the set."""
     a, b = _permutations(num_perm)
     sig = np.full((len(texts), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    pending: list[tuple[int, np.ndarray]] = []
-    size = 0
-    for i, text in enumerate(texts):
-        sh = shingles(text)
-        if len(sh):
-            pending.append((i, sh))
-            size += len(sh)
-        if size >= SHINGLE_CHUNK:
-            _fold(sig, pending, a, b)
-            pending, size = [], 0
-    _fold(sig, pending, a, b)
+    start = 0
+    while start < len(texts):
+        stop, size = start, 0
+        while stop < len(texts) and (size < SHINGLE_CHUNK or stop == start):
+            size += len(texts[stop])
+            stop += 1
+        hashes, owners = _batch_shingles(texts[start:stop])
+        _fold(sig, hashes, owners + start, a, b)
+        start = stop
     return sig
 
 
-def _fold(sig: np.ndarray, pending: list[tuple[int, np.ndarray]], a: np.ndarray, b: np.ndarray) -> None:
-    """Min-fold the permuted shingle hashes of a batch of records into their signatures (one numpy pass)."""
-    if not pending:
-        return
-    owners = np.array([i for i, _ in pending])
-    lengths = np.array([len(s) for _, s in pending])
-    hv = np.concatenate([s for _, s in pending]).astype(np.uint32)  # low 32 bits of the mixed hash
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    with np.errstate(over="ignore"):
-        permuted = a[:, None] * hv[None, :] + b[:, None]  # (perm, shingles); uint32 wraparound is the mod 2^32
-    sig[owners] = np.minimum(sig[owners], np.minimum.reduceat(permuted, starts, axis=1).T)
+def _fold(sig: np.ndarray, hashes: np.ndarray, owners: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """Min-fold the permuted shingle hashes of a batch (owners ascending) into their records' signatures, over
+    column chunks so that one huge text cannot blow up memory."""
+    hv = hashes.astype(np.uint32)  # low 32 bits of the mixed hash
+    for lo in range(0, len(hv), SHINGLE_CHUNK):
+        part, own = hv[lo:lo + SHINGLE_CHUNK], owners[lo:lo + SHINGLE_CHUNK]
+        starts = np.concatenate(([0], np.flatnonzero(own[1:] != own[:-1]) + 1))
+        with np.errstate(over="ignore"):
+            permuted = a[:, None] * part[None, :] + b[:, None]  # (perm, shingles); uint32 wraparound = mod 2^32
+        rows = own[starts]
+        sig[rows] = np.minimum(sig[rows], np.minimum.reduceat(permuted, starts, axis=1).T)
 
 
 def jaccard(x: np.ndarray, y: np.ndarray) -> float:

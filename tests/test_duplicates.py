@@ -104,6 +104,20 @@ def test_shingles_are_deterministic_normalised_and_handle_short_and_empty_text()
     assert jaccard(shingles("abcdefgh"), shingles("zyxwvuts")) == 0.0
 
 
+def test_bulk_signatures_equal_the_definition_for_short_long_empty_and_huge_texts():
+    from dslint.checks.duplicates import _permutations
+
+    rng = random.Random(5)
+    texts = ["", "abc", "Hello  World", "y" * 150_000] + [" ".join(str(rng.random()) for _ in range(rng.randint(1, 30)))
+                                                        for _ in range(500)]
+    sig = minhash_signatures(texts)
+    a, b = _permutations()
+    for i, text in enumerate(texts):
+        hv = shingles(text).astype(np.uint32)
+        want = (a[:, None] * hv[None, :] + b[:, None]).min(axis=1) if len(hv) else np.full(len(a), 2**32 - 1)
+        assert np.array_equal(sig[i], want), i
+
+
 def test_minhash_estimates_jaccard():
     rng = random.Random(0)
     words = [f"w{rng.randrange(10_000)}" for _ in range(400)]
