@@ -42,7 +42,7 @@ STRUCTURE_RULES = (
     Rule("F003", "not-an-object", "{error}", E, "A record that is a JSON array, string or number, not an object",
          doc("Reports a row whose JSON value is not an object.", "Every trainer expects one object per record.",
              "`[\"hi\", \"hello\"]` on a line of a chat file.")),
-    Rule("F004", "unknown-format", "{error}", E, "A record whose keys match no known format",
+    Rule("F004", "unknown-format", "{error}{hint}", E, "A record whose keys match no known format",
          doc("Reports an object that matches none of the formats (chat, sharegpt, alpaca, prompt-completion, "
              "preference, classification) nor the file's format.",
              "The trainer will not know which field is the prompt and which the answer.",
@@ -406,7 +406,7 @@ class FormatCheck(Check):
             elif kind == NOT_OBJECT:
                 yield self.finding("F003", row, error=row.error)
             elif kind == UNKNOWN_FORMAT:
-                yield self.finding("F004", row, error=row.error)
+                yield self.finding("F004", row, error=row.error, hint=field_suggestion(row.value))
             elif kind == FIELD:
                 yield self.finding("F005", row, field=row.error_field, error=row.error)
             elif kind == BLANK:
@@ -556,6 +556,22 @@ class FormatCheck(Check):
             yield self.finding("F025", rec, field=key, what=key)
 
 
+PROMPT_KEYS = ("instruction", "question", "prompt", "query", "input", "source", "context", "src")
+TARGET_KEYS = ("response", "answer", "output", "completion", "target", "reply", "sql", "tgt", "summary")
+
+
+def field_suggestion(value: Any) -> str:
+    """For an unknown record: the [tool.dslint.fields] mapping its keys suggest, or ''."""
+    if not isinstance(value, Mapping):
+        return ""
+    keys = {str(k).lower(): str(k) for k in value}
+    prompt = next((keys[k] for k in PROMPT_KEYS if k in keys), None)
+    target = next((keys[k] for k in TARGET_KEYS if k in keys and keys[k] != prompt), None)
+    if not prompt or not target:
+        return ""
+    return f'; map them in [tool.dslint.fields]: prompt = "{prompt}", target = "{target}"'
+
+
 def _conversation_key(rec: Record) -> str:
     return "messages" if rec.format == "chat" else "conversations"
 
@@ -664,13 +680,16 @@ def placeholder_target(text: str) -> bool:
 def repeated_share(text: str, n: int = 5) -> tuple[float, int, str]:
     """Share of the text's n-grams that repeat an earlier one, the n used, and the most repeated n-gram.
 
-    Words when the text has enough of them; otherwise characters (n*4), so text without spaces is judged too.
+    Words when the text has enough of them; characters (n*4) for text written without spaces (Chinese, Japanese,
+    or one glued run), so that is judged too. Short spaced text is never judged: a list of labels is not a loop.
     """
     words = text.split()
     if len(words) >= 4 * n:
         units, size, joiner = words, n, " "
-    else:
+    elif len(text) > 12 * max(1, len(words)):
         units, size, joiner = list(text), n * 4, ""
+    else:
+        return 0.0, n, ""
     if len(units) < 4 * size:
         return 0.0, size, ""
     grams = Counter(tuple(units[i:i + size]) for i in range(len(units) - size + 1))

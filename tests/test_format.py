@@ -66,7 +66,13 @@ def test_bad_rows_become_findings_at_their_line(tmp_path: Path, line: str, code:
 def test_records_of_no_known_format(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "t.jsonl", ['{"q": "what", "a": "that"}'])
     [f] = [f for f in run_format(path) if f.code == "F004"]
-    assert f.location.line == 1 and "keys: a, q" in f.message
+    assert f.location.line == 1 and "keys: a, q" in f.message and "map them" not in f.message
+
+
+def test_unknown_format_suggests_a_field_mapping(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "t.jsonl", ['{"instruction": "Name a fruit.", "context": "", "response": "Kiwi"}'])
+    [f] = [f for f in run_format(path) if f.code == "F004"]
+    assert 'prompt = "instruction", target = "response"' in f.message
 
 
 def test_field_errors_name_the_field(tmp_path: Path) -> None:

@@ -54,6 +54,8 @@ CASES = [
     (chat("I'm hungry.", LOOP), {("F053", "messages[1].content")}),
     (alpaca(output="好的" * 200), {("F053", "output")}),
     (alpaca(output=PARAGRAPH), set()),
+    (alpaca(output="'prime', 'prime', 'composite', 'prime', 'composite', 'prime', 'composite', 'composite', "
+                   "'composite', 'prime', 'composite', 'prime', 'composite', 'composite', 'composite'."), set()),
     (alpaca(output="1. Wash the rice.\n2. Boil the water.\n3. Add the rice.\n4. Simmer for 15 minutes.\n"
                    "5. Rest for 5 minutes.\n6. Fluff with a fork.\n7. Serve with the curry."), set()),
     # F054 refusals
