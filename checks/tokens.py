@@ -226,8 +226,6 @@ class TokenLengthCheck(Check):
 
     def run(self, records: list[Record], token_counts: TokenCounts, profile: Any) -> Iterator[Finding | Metric]:
         yield Metric("F.token_count_method", token_counts.method)
-        if token_counts.counts:
-            yield Metric("F.max_tokens", max(token_counts.totals()))
         limit = self.options.max_seq_len or profile.max_seq_len
         if not limit:
             raise SkipCheck(f"no max-seq-len: profile {profile.name} has no token limit; set max-seq-len in "
