@@ -430,7 +430,8 @@ DETECTORS: tuple[Detector, ...] = (
         r"(?:monthly |daily )?active users|subscribers|followers|employees|workforce|headcount|"
         r"(?:income |capital gains |corporate |sales )?tax rates?|VAT|minimum wage|approval rating|poll(?:s|ing)? (?:show|suggest)|median (?:home|house) price|average (?:salary|price|"
         r"wage|rent)|crime rate|life expectancy|birth rate|death toll|case count))"
-        r"\b[^.!?\n]{0,60}?(?:\d|\bpercent\b|%|\bmillion\b|\bbillion\b)"), prompt=True),
+        r"\b[^.!?\n]{0,60}?(?:\d(?:[\d,.]*\d)?(?:\s?(?:%|percent|million|billion|trillion|thousand)\b)?|"
+        r"\bpercent\b|%|\bmillion\b|\bbillion\b)"), prompt=True),
     Detector(STATISTIC, _rx(
         r"\b(?:(?:is|are|remains?|has become|became) (?:now |currently |still )?(?:the )?(?:world's |country's |"
         r"nation's |\w+'s )?(?:richest|wealthiest|most (?:valuable|followed|subscribed|streamed|downloaded|populous)|"
