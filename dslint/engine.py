@@ -123,6 +123,9 @@ def lint(
                 continue
             findings.append(item)
 
+    cache = store.get("embedding_cache") if store.computed("embedding_cache") else None
+    if cache is not None:
+        cache.close()  # release the SQLite file now, not whenever the garbage collector gets to it
     findings.sort(key=_sort_key)
     if records:  # for the HTML report's length chart
         metrics.setdefault("dataset.length_histogram", length_histogram([len(r.text) for r in records]))
