@@ -215,7 +215,7 @@ class Turn:
 
     @property
     def makes_call(self) -> bool:
-        return bool(self.message.get("tool_calls") or self.message.get("function_call")) or \
+        return bool(_calls(self.message)) or isinstance(self.message.get("function_call"), Mapping) or \
             self.raw_role == "function_call"
 
 
@@ -493,7 +493,7 @@ class FormatCheck(Check):
                     yield self.finding("F029", rec, field=field)
                 elif problem:
                     yield self.finding("F028", rec, field=field, error=problem)
-            for call in turn.message.get("tool_calls") or () if turn.role == "assistant" else ():
+            for call in _calls(turn.message) if turn.role == "assistant" else ():
                 if isinstance(call, Mapping) and call.get("id") is not None:
                     call_ids.add(str(call["id"]))
             if turn.role == "tool":
@@ -585,10 +585,15 @@ def _last_assistant(messages: Any) -> str:
     return ""
 
 
+def _calls(message: Mapping[str, Any]) -> list[Any]:
+    calls = message.get("tool_calls")
+    return calls if isinstance(calls, list) else []
+
+
 def tool_arguments(turn: Turn) -> Iterator[tuple[str, Any]]:
     """(field path, raw arguments) of every call a turn makes."""
     m = turn.message
-    for j, call in enumerate(m.get("tool_calls") or ()):
+    for j, call in enumerate(_calls(m)):
         fn = call.get("function") if isinstance(call, Mapping) else None
         if isinstance(fn, Mapping) and "arguments" in fn:
             yield f"{turn.field}.tool_calls[{j}].function.arguments", fn["arguments"]

@@ -13,6 +13,7 @@ from conftest import chat, write_jsonl
 from dslint.config import Config
 from dslint.data import load_sources, BLANK
 from dslint.checks.format import FormatCheck, InvalidShareCheck, json_hint
+from dslint.errors import SkipCheck
 from dslint.model import Finding, Metric, Severity
 from dslint.profiles import get_profile
 
@@ -205,6 +206,7 @@ CONVERSATION_CASES = [
     ([msg("user"), msg("assistant", None, tool_calls=[CALL]), msg("tool", "{}", tool_call_id="c9"), msg("assistant")],
      {("F030", "messages[2].tool_call_id")}),
     ([msg("user"), msg("assistant", weight=0.5)], {("F031", "messages[1].weight")}),
+    ([msg("user"), msg("assistant", tool_calls=1), msg("assistant", tool_calls="x")], {("F023", "messages[2]")}),
     ([msg("user"), msg("assistant", weight=True)], {("F031", "messages[1].weight")}),
     # must not fire:
     ([msg("system"), msg("user"), msg("assistant", weight=1)], set()),
@@ -318,3 +320,42 @@ def test_invalid_share_is_zero_and_silent_for_clean_rows(tmp_path: Path) -> None
     path = write_lines(tmp_path / "t.jsonl", [GOOD, GOOD])
     out = list(InvalidShareCheck().run(rows=load_sources([path])[0].rows, prior_findings=[]))
     assert out == [Metric("F.invalid_share", 0.0)]
+
+
+# ---- robustness: no record shape crashes the F checks --------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+KEYS = ["messages", "conversations", "role", "from", "content", "value", "tool_calls", "tool_call_id", "function",
+        "arguments", "weight", "prompt", "completion", "chosen", "rejected", "instruction", "input", "output",
+        "preferred_output", "chosen_messages", "text", "label", "system", "id", "type", "name"]
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.floats(allow_nan=False, width=16),
+                    st.sampled_from(["", " ", "user", "assistant", "tool", "gpt", "human", "function_call",
+                                     "{\"a\": 1}", "\"{}\"", "{{name}}", "N/A", "SELECT", "Ã©"]))
+JSON_VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS), inner, max_size=5)), max_leaves=25)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.dictionaries(st.sampled_from(KEYS), JSON_VALUES, max_size=6), min_size=1, max_size=6))
+def test_no_record_shape_crashes_the_f_checks(values: list[dict[str, Any]]) -> None:
+    from types import SimpleNamespace
+
+    from conftest import make_records, make_rows
+    from dslint.checks.format import ContentCheck
+    from dslint.checks.structured import StructuredTargetCheck
+    from dslint.checks.tokens import TokenLengthCheck, estimate_counts
+    from dslint.model import SourceInfo
+
+    rows, records = make_rows(values), make_records(values)
+    sources = [SimpleNamespace(info=SourceInfo("test.jsonl", format=records[0].format if records else ""))]
+    for profile in ("generic", "openai", "llama-factory"):
+        list(FormatCheck().run(rows=rows, records=records, sources=sources, profile=get_profile(profile),
+                               config=Config()))
+    list(ContentCheck().run(records=records, config=Config()))
+    try:
+        list(StructuredTargetCheck().run(records=records, config=Config()))
+    except SkipCheck:
+        pass
+    list(TokenLengthCheck(TokenLengthCheck.Options(max_seq_len=8)).run(
+        records=records, token_counts=estimate_counts(records), profile=get_profile("generic")))
