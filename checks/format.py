@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from dslint.check import Check
-from dslint.data import BLANK, ENCODING, FIELD, JSON, NOT_OBJECT, UNKNOWN_FORMAT, Record, Row, normalize_text
+from dslint.data import (BLANK, ENCODING, FIELD, JSON, NOT_OBJECT, RAW_KEEP, UNKNOWN_FORMAT, Record, Row,
+                         normalize_text)
 from dslint.model import Finding, Metric, Rule, Severity, SourceInfo
 from dslint.schema import SHAREGPT_ROLES, FieldMap, message_text
 
@@ -329,9 +330,13 @@ def json_hint(raw: str, error: str) -> str:
         return "looks like a Python dict (single quotes, True/None): write records with json.dumps, not str()"
     if PY_CONSTANT.search(text) and "Expecting value" in error:
         return "Python True/False/None where JSON needs true/false/null"
+    if "Invalid control character" in error:
+        return "a raw tab, newline or control character inside a string: escape it (\\t, \\n)"
     depth, open_string, trailing = scan_json(text)
     if trailing:
         return f"trailing comma at column {trailing[0] + 1}"
+    if len(raw) >= RAW_KEEP:
+        return ""  # only the start of a long line is kept: its brackets cannot be judged
     if text in ("{", "["):
         return "a pretty-printed record: JSON Lines needs each record on one line (json.dumps without indent)"
     if open_string or depth > 0:
@@ -354,6 +359,9 @@ class SplitRecord:
         return self.start is not None and (self.depth > 0 or self.in_string)
 
     def feed(self, raw: str, line: int | None) -> None:
+        if len(raw) >= RAW_KEEP:  # a cut line: its bracket balance is unknown, so it neither opens nor continues
+            self.start = None
+            return
         if not self.open:
             self.start, self.depth, self.in_string = line, 0, False
         self.depth, self.in_string, _ = scan_json(raw.strip(), self.depth, self.in_string)

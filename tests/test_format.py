@@ -47,6 +47,7 @@ ROW_CASES = [
     ('{"text": "a", "label": "b"} {"text": "c", "label": "d"}', "F001", "more than one JSON value"),
     ('{"messages": [{"role": "user", "content": "line one', "F001", "continues on the next line"),
     ("{", "F001", "pretty-printed"),
+    ('{"text": "a\tb", "label": "x"}', "F001", "raw tab"),
     ("[1, 2]", "F003", "array"),
     ('"just a string"', "F003", "string"),
     ('{"q": "what", "a": "that"}', "F005", "missing required field 'messages'"),  # read with the file's format
@@ -88,6 +89,13 @@ def test_a_record_split_by_a_raw_newline_is_explained_on_every_line(tmp_path: Pa
     assert "continues on the next line" in hints[2]
     assert hints[4] == hints[5] == "continuation of the record that starts on line 2"
     assert set(hints) == {2, 4, 5}
+
+
+def test_a_long_bad_line_is_not_taken_for_a_split_record(tmp_path: Path) -> None:
+    long_bad = json.dumps(chat("x" * 5000, "y"))[:-1] + ",}"
+    path = write_lines(tmp_path / "t.jsonl", [long_bad, '"tail"}', GOOD])
+    hints = {f.location.line: f.details.get("hint", "") for f in run_format(path) if f.code in ("F001", "F003")}
+    assert "cut short" not in hints[1] and "continuation" not in hints.get(2, "")
 
 
 def test_a_pretty_printed_file_names_where_each_record_starts(tmp_path: Path) -> None:
