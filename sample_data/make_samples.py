@@ -115,7 +115,7 @@ def conversion(r: random.Random) -> tuple[str, str]:
         prompt = f"Convert {x} {src} to {dst}; I am writing up notes about the {place}."
     else:
         prompt = f"My log from the {place} says {x} {src}. Could you express it in {dst}, rounded to two decimals?"
-    return prompt, f"{x} {src} is about {y:.2f} {dst} (1 {src[:-1] if src.endswith('s') else src} = {factor} {dst})."
+    return prompt, f"{x} x {factor} = {y:.2f}, so {x} {src} is about {y:.2f} {dst}."
 
 
 def fahrenheit(r: random.Random) -> tuple[str, str]:
@@ -288,10 +288,10 @@ FAMILIES: tuple[tuple[Callable[[random.Random], tuple[str, str]], int], ...] = (
     (reverse_word, 70), (extraction, 130), (divisibility, 70), (geometry, 80), (recipe, 80), (durations, 60),
     (averages, 60), (gcd_lcm, 40), (title_case, 70), (thank_you, 50),
 )
-SYSTEM = "You are a careful assistant. Answer briefly and show the working when there is any."
+SYSTEM = "Answer briefly and show the working when there is any."
 
 
-def clean_examples(seed: int = SEED) -> list[dict]:
+def clean_examples(seed: int = SEED, system: str | None = SYSTEM) -> list[dict]:
     """CLEAN_SIZE examples from every family, none too alike another, in a shuffled but fixed order."""
     r = random.Random(seed)
     kept: list[tuple[str, str]] = []
@@ -311,14 +311,14 @@ def clean_examples(seed: int = SEED) -> list[dict]:
             kept.append((prompt, answer))
             made += 1
     r.shuffle(kept)
-    return [chat(p, a, SYSTEM) for p, a in kept[:CLEAN_SIZE]]
+    return [chat(p, a, system) for p, a in kept[:CLEAN_SIZE]]
 
 
 # ---- the dirty set: normal records with planted problems, each at a known line -----------------------------------
 
 def dirty_lines() -> Iterator[tuple[str, str | None]]:
     """(line text, planted problem or None) in file order; README.md lists the planted ones by line."""
-    normal = iter(clean_examples(seed=7)[:30])
+    normal = iter(clean_examples(seed=7, system=None)[:30])
 
     def ok() -> tuple[str, None]:
         return json.dumps(next(normal), ensure_ascii=False), None
@@ -327,51 +327,57 @@ def dirty_lines() -> Iterator[tuple[str, str | None]]:
         return json.dumps(value, ensure_ascii=False), problem
 
     yield ok()
-    yield ('{"messages": [{"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": "4"}',
-           "invalid JSON: the closing brace is missing")
+    yield ('{"messages": [{"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": "4"},]}',
+           "invalid JSON: a trailing comma")
     yield ok()
     yield ("{'messages': [{'role': 'user', 'content': 'Name a primary colour.'}, "
            "{'role': 'assistant', 'content': 'Red.', 'weight': None}]}", "a Python dict literal instead of JSON")
     yield ok()
-    yield line({"messages": [{"role": "system", "content": SYSTEM},
-                             {"role": "user", "content": "Summarise the plot of a heist film in one line."}]},
+    yield line({"messages": [{"role": "user", "content": "Summarise the plot of a heist film in one line."}]},
                "no assistant turn")
     yield ok()
-    yield line(chat("Translate 'good morning' into French.", "   ", SYSTEM), "empty (whitespace-only) answer")
+    yield line(chat("Translate 'good morning' into French.", "   "), "empty (whitespace-only) answer")
     yield ok()
     yield line(chat("Write a welcome line for a new member of the rowing club.",
-                    "Welcome aboard, {{member_name}}! Training starts at the boathouse.", SYSTEM),
+                    "Welcome aboard, {{member_name}}! Training starts at the boathouse."),
                "unrendered {{placeholder}} in the answer")
     yield ok()
-    copy = chat("How many legs does a spider have?", "A spider has eight legs.", SYSTEM)
+    copy = chat("How many legs does a spider have?", "A spider has eight legs.")
     yield line(copy, "original of an exact duplicate (kept)")
     yield ok()
     yield line(copy, "exact duplicate of line 12")
     yield ok()
     near_a = chat("Give me three tips for keeping basil healthy on a windowsill.",
                   "Give it at least six hours of sun, water when the top of the soil is dry, and pinch off the "
-                  "flower buds so the leaves keep coming.", SYSTEM)
+                  "flower buds so the leaves keep coming.")
     near_b = chat("Give me three tips for keeping basil healthy on a sunny windowsill.",
                   "Give it at least six hours of sun, water when the top of the soil is dry, and pinch off flower "
-                  "buds so the leaves keep coming.", SYSTEM)
+                  "buds so the leaves keep coming.")
     yield line(near_a, "original of a near duplicate (kept)")
     yield ok()
     yield line(near_b, "near duplicate of line 16 (two words changed)")
     yield ok()
-    yield line(chat("What is the boiling point of water at sea level in Celsius?", "100 °C.", SYSTEM),
+    yield line(chat("What is the boiling point of water at sea level in Celsius?", "100 °C."),
                "first answer to a prompt")
     yield ok()
-    yield line(chat("What is the boiling point of water at sea level in Celsius?", "90 °C.", SYSTEM),
+    yield line(chat("What is the boiling point of water at sea level in Celsius?",
+                    "Water boils at ninety degrees on the Celsius scale."),
                "conflicting answer to the prompt of line 20")
     yield ok()
-    yield line(chat("How much does a Tesla Model 3 cost?", "The Tesla Model 3 currently costs $38,990 in the US.",
-                    SYSTEM), "volatile: a price, and 'currently'")
+    yield line(chat("How much does a Tesla Model 3 cost?", "The Tesla Model 3 currently costs $38,990 in the US."),
+               "volatile: a price, and 'currently'")
     yield ok()
-    yield line(chat("Who runs Microsoft?", "Satya Nadella is the CEO of Microsoft.", SYSTEM),
+    yield line(chat("Who runs Microsoft?", "Satya Nadella is the CEO of Microsoft."),
                "volatile: an office-holder (CEO)")
     yield ok()
-    yield line(chat("What is the newest Python release?", "The latest version of Python is 3.12.", SYSTEM),
+    yield line(chat("What is the newest Python release?", "The latest version of Python is 3.12."),
                "volatile: 'latest version'")
+    yield ok()
+    yield line(chat("Who is the president of France?", "Emmanuel Macron is the current president of France."),
+               "volatile: an office-holder, 'current'")
+    yield ok()
+    yield line(chat("How is Nvidia stock doing?", "Nvidia shares are trading at $120 today, up 3% this week."),
+               "volatile: a stock price, 'today', 'this week'")
     yield ok()
     yield line({"messages": [{"role": "user", "content": "Say hello."}, {"role": "assistant", "content": "Hello!"},
                              {"role": "system", "content": SYSTEM}]}, "system message after the conversation started")
