@@ -165,6 +165,38 @@ def test_atomic_open_replaces_in_one_step_or_not_at_all(tmp_path):
     assert target.read_text() == "two\n"
 
 
+def test_atomic_write_follows_symlinks_and_keeps_the_file_mode(tmp_path):
+    target = tmp_path / "report.txt"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    link = tmp_path / "latest.txt"
+    link.symlink_to(target)
+    atomic_write_text(link, "new\n")
+    assert link.is_symlink() and target.read_text() == "new\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+    fresh = tmp_path / "fresh.txt"
+    atomic_write_text(fresh, "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_a_report_to_a_pipe_is_written_into_it_not_replaced(data_dir, tmp_path, run_cli):
+    import threading
+
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    res = run_cli("check", str(data_dir / "train.jsonl"), "--fast", "--output-format", "json", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert res.code in (0, 1), res.err
+    assert fifo.is_fifo()  # still a pipe: /dev/null or /dev/stdout would survive the same way
+    assert json.loads(received[0])["findings"]
+
+
 # ---- no network, and a model that cannot load is exit 2 ---------------------------------------------------------
 
 @pytest.fixture
