@@ -33,7 +33,8 @@ STRUCTURE_RULES = (
     Rule("F001", "invalid-json", "invalid JSON: {error}{hint}", E, "A line or record that is not valid JSON",
          doc("Reports a row that does not parse as JSON, with the column and, when the cause is recognisable, a hint: "
              "a Python dict written with str() (single quotes, True/None), a record split across lines by a raw "
-             "newline or pretty-printing, a trailing comma, two records on one line.",
+             "newline or pretty-printing (continuation lines name the line the record starts on), a raw tab or "
+             "control character inside a string, a trailing comma, two records on one line.",
              "Trainers either crash on the line or silently drop it.",
              "`{'role': 'user', 'content': 'hi'}` -> write records with json.dumps, not str()")),
     Rule("F002", "invalid-utf8", "{error}{hint}", E, "Bytes that are not valid UTF-8",

@@ -210,6 +210,8 @@ CONVERSATION_CASES = [
                                                                           json.dumps('{"city": "Paris"}')})]),
       msg("tool", "{}", tool_call_id="c1"), msg("assistant")],
      {("F029", "messages[1].tool_calls[0].function.arguments")}),
+    ([msg("user"), msg("assistant", None, function_call={"name": "fly", "arguments": json.dumps('{"alt": 10}')})],
+     {("F029", "messages[1].function_call.arguments")}),
     ([msg("user"), msg("tool", "{}"), msg("assistant")], {("F030", "messages[1]")}),
     ([msg("user"), msg("assistant", None, tool_calls=[CALL]), msg("tool", "{}", tool_call_id="c9"), msg("assistant")],
      {("F030", "messages[2].tool_call_id")}),
@@ -221,6 +223,7 @@ CONVERSATION_CASES = [
     ([msg("user"), msg("assistant", None, tool_calls=[CALL, dict(CALL, id="c2")]),
       msg("tool", "{}", tool_call_id="c1"), msg("tool", "{}", tool_call_id="c2"), msg("assistant", "Sunny")], set()),
     ([msg("developer"), msg("user"), msg("assistant", weight=0), msg("user"), msg("assistant")], set()),
+    ([msg("user"), msg("assistant", None, function_call={"name": "fly", "arguments": '{"alt": 10}'})], set()),
 ]
 
 
