@@ -94,8 +94,6 @@ class CleanResult:
 def check_paths(src: str, out: str, manifest: str, force: bool) -> None:
     """Refuse to clean in place or to overwrite anything without `force` (UsageError, exit 2)."""
     src_path, out_path = Path(src), Path(out)
-    if not src_path.is_file():
-        raise InputError(f"{src}: clean takes one data file (.jsonl, .json, .csv or .parquet)")
     if _same_file(src_path, out_path) or _same_file(src_path, Path(manifest)):
         raise UsageError(f"{out}: the output must not be the input file (clean never touches the input)")
     if out_path.resolve() == Path(manifest).resolve():
@@ -118,6 +116,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def output_kind(src: str, out: str) -> str:
     """The writer for `out`: the input's kind; the output's suffix must agree with it."""
+    if not Path(src).is_file():
+        raise InputError(f"{src}: clean takes one data file (.jsonl, .json, .csv or .parquet)")
     kind = _kind_of(Path(src))
     if not kind:
         raise InputError(f"{src}: clean needs a .jsonl, .json, .csv or .parquet file")
@@ -163,7 +163,8 @@ def _keep_one_per_cluster(out: dict[int, Dropped]) -> None:
 
 
 # ---- writers: the input's rows minus the dropped ones, in the input's format --------------------------------------
-# Each writer copies the kept rows to `out_fh` (binary) and returns (rows kept, {dropped row index: its content}).
+# Each writer copies the kept rows to `out_fh` (binary, uncompressed) and returns
+# (rows kept, {dropped row index: its content}).
 
 def _loads_or_raw(raw: bytes) -> Any:
     text = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -176,26 +177,21 @@ def _loads_or_raw(raw: bytes) -> Any:
 def write_jsonl(src: str, out_fh: Any, drop: set[int]) -> tuple[int, dict[int, Any]]:
     """Copy every physical line whose row is kept, byte for byte (row i is line i+1 in a JSON Lines file)."""
     kept, gone = 0, {}
-    gz = src.endswith(".gz")
-    with (gzip.open(src, "rb") if gz else open(src, "rb")) as fh:
-        target = gzip.GzipFile(fileobj=out_fh, mode="wb") if gz else out_fh
+    with (gzip.open(src, "rb") if src.endswith(".gz") else open(src, "rb")) as fh:
         for index, raw in enumerate(fh):
             if index in drop:
                 gone[index] = _loads_or_raw(raw.removeprefix(b"\xef\xbb\xbf") if index == 0 else raw)
                 continue
-            target.write(raw)
+            out_fh.write(raw)
             kept += 1
-        if gz:
-            target.close()
     return kept, gone
 
 
 def write_json(src: str, out_fh: Any, drop: set[int]) -> tuple[int, dict[int, Any]]:
     """An array stays an array, {"data": [...]} keeps its other keys; JSON Lines saved as .json stays lines."""
     data = Path(src).read_bytes()
-    gz = src.endswith(".gz")
     try:
-        whole: Any = json.loads((gzip.decompress(data) if gz else data).decode("utf-8-sig"))
+        whole: Any = json.loads((gzip.decompress(data) if src.endswith(".gz") else data).decode("utf-8-sig"))
     except json.JSONDecodeError:
         return write_jsonl(src, out_fh, drop)  # the loader read it as JSON Lines, so its rows are lines
     wrapped = isinstance(whole, dict) and isinstance(whole.get("data"), list)
@@ -208,8 +204,7 @@ def write_json(src: str, out_fh: Any, drop: set[int]) -> tuple[int, dict[int, An
         result = kept_values
     else:
         result = whole  # a file holding one object that is kept
-    body = (json.dumps(result, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    out_fh.write(gzip.compress(body) if gz else body)
+    out_fh.write((json.dumps(result, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return len(kept_values), gone
 
 
@@ -283,7 +278,11 @@ def clean(src: str, out: str, config: Config, *, drop: Iterable[str] = DEFAULT_D
         raise InputError(f"{src}: clean takes one data file, this one holds {len(train)} sources")
     dropped = rows_to_drop(report, train[0].path, drop_set)
     with atomic_open(out, "wb") as fh:
-        kept, content = WRITERS[kind](src, fh, set(dropped))
+        # Compression follows the output's name (train.jsonl.gz -> gzip), whatever the input was.
+        target = gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) if out.endswith(".gz") else fh
+        kept, content = WRITERS[kind](src, target, set(dropped))
+        if target is not fh:
+            target.close()  # writes the gzip trailer; fh stays open for atomic_open
     with atomic_open(manifest, "w") as fh:
         fh.writelines(manifest_lines(dropped.values(), content))
     return CleanResult(src, out, manifest, train[0].rows, kept, sorted(dropped.values(), key=lambda d: d.index),

@@ -257,3 +257,27 @@ def test_cli_rejects_an_output_of_another_format_and_an_unknown_drop_code(dirty,
     res = run_cli("clean", str(dirty), "-o", str(tmp_path / "out.jsonl"), "--drop", "Q999", "--fast")
     assert res.code == 2 and "Q999" in res.err
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("src_name, out_name", [("t.jsonl.gz", "o.jsonl.gz"), ("t.jsonl.gz", "o.jsonl"),
+                                                ("t.jsonl", "o.jsonl.gz")])
+def test_compression_follows_the_output_name(tmp_path, src_name, out_name):
+    import gzip
+
+    body = ("\n".join(dirty_lines()) + "\n").encode()
+    src = tmp_path / src_name
+    src.write_bytes(gzip.compress(body) if src_name.endswith(".gz") else body)
+    out = tmp_path / out_name
+    run_clean(src, out)
+    raw = out.read_bytes()
+    text = (gzip.decompress(raw) if out_name.endswith(".gz") else raw).decode()
+    lines = dirty_lines()
+    assert text.splitlines() == [lines[0], lines[3], lines[6], lines[7]]
+    assert codes_in(out).isdisjoint({"X901", "X902", "X903"})
+
+
+def test_cli_refuses_a_folder(tmp_path, run_cli):
+    (tmp_path / "data").mkdir()
+    write_jsonl(tmp_path / "data" / "a.jsonl", [chat("a", "b")])
+    res = run_cli("clean", str(tmp_path / "data"), "-o", str(tmp_path / "out.jsonl"), "--fast")
+    assert res.code == 2 and "one data file" in res.err

@@ -111,6 +111,15 @@ def test_charts_are_left_out_when_their_data_is_missing():
     assert 'data-code="X001"' in page
 
 
+def test_a_huge_report_shows_the_first_findings_and_counts_the_rest():
+    from dslint.reporters.html import MAX_FINDINGS
+
+    many = [Finding("X001", f"m{i}", Severity.WARNING, Location("a.jsonl", i, i + 1)) for i in range(MAX_FINDINGS + 7)]
+    page = render(Report(findings=many), "html")
+    assert page.count('<tr data-code="X001"') == MAX_FINDINGS
+    assert "7 more finding(s) not shown" in page
+
+
 def test_label_chart_counts_suspected_errors_per_given_label():
     from dslint.reporters.html import label_chart
 
