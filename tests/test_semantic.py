@@ -92,3 +92,18 @@ def test_approximate_index_above_the_exact_limit_finds_planted_copies(monkeypatc
     approx = knn_module.knn(vectors, vectors, 5, exclude_self=True)
     assert all(approx.indices[400 + k, 0] == k for k in range(20))
     assert Neighbors is type(approx)
+
+
+@pytest.mark.model
+def test_real_model_finds_a_reworded_copy_at_the_default_threshold_and_nothing_else(tmp_path):
+    rows = [{"prompt": "What is the boiling point of water at sea level?", "completion": "100 degrees Celsius."},
+            {"prompt": "Name the largest planet in the solar system.", "completion": "Jupiter."},
+            {"prompt": "Who wrote the play Hamlet?", "completion": "William Shakespeare."},
+            {"prompt": "Translate 'thank you' into Spanish.", "completion": "Gracias."},
+            {"prompt": "At sea level, what is the boiling point of water?", "completion": "100 degrees Celsius."}]
+    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    report = lint(str(path), Config(select=["D003"]))
+    if report.skipped:
+        pytest.skip(report.skipped[0].reason)
+    assert [(f.code, f.location.line, f.details["kept"]) for f in report.findings] == [("D003", 5, 0)]
+    assert report.findings[0].score >= 0.95
