@@ -1,6 +1,7 @@
 """Write the bundled sample data: a clean chat set that passes and a dirty one with a problem of every family planted.
 
     python sample_data/make_samples.py          # rewrite clean_chat.jsonl and dirty_chat.jsonl beside this file
+    python sample_data/make_samples.py OUT_DIR  # write them somewhere else
 
 Deterministic (a fixed seed) and stdlib only. Every clean answer is computed from its prompt (arithmetic, units,
 sorting, letters, extraction from the prompt's own sentence), so the set holds no facts that go stale and no
@@ -15,6 +16,7 @@ import json
 import math
 import random
 import re
+import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -158,7 +160,7 @@ def reverse_word(r: random.Random) -> tuple[str, str]:
     return prompt, phrase[::-1]
 
 
-def extraction(r: random.Random) -> tuple[str, str]:
+def extraction(r: random.Random) -> tuple[str, str, set[tuple[str, str]]]:
     name, city, job, hobby = r.choice(NAMES), r.choice(CITIES), r.choice(JOBS), r.choice(HOBBIES)
     years = r.randint(2, 30)
     sentence = r.choice((f"{name} has worked as a {job} in {city} for {years} years and spends weekends on {hobby}.",
@@ -167,7 +169,9 @@ def extraction(r: random.Random) -> tuple[str, str]:
     record = {"name": name, "city": city, "job": job, "years": years, "hobby": hobby}
     prompt = r.choice((f"Extract name, city, job, years and hobby as JSON: {sentence}",
                        f"Return a JSON object with the fields name, city, job, years, hobby from this text. {sentence}"))
-    return prompt, json.dumps(record, ensure_ascii=False)
+    # One person's job or hobby appears once: two records about the same person doing the same thing read as
+    # the same example to an embedding model even when the other slots differ.
+    return prompt, json.dumps(record, ensure_ascii=False), {(name, job), (name, hobby)}
 
 
 def divisibility(r: random.Random) -> tuple[str, str]:
@@ -283,7 +287,7 @@ def thank_you(r: random.Random) -> tuple[str, str]:
     return prompt.format(**slots), answer.format(**slots)
 
 
-FAMILIES: tuple[tuple[Callable[[random.Random], tuple[str, str]], int], ...] = (
+FAMILIES: tuple[tuple[Callable[[random.Random], tuple], int], ...] = (
     (word_problem, 160), (conversion, 90), (fahrenheit, 50), (sort_words, 100), (count_letter, 60),
     (reverse_word, 70), (extraction, 130), (divisibility, 70), (geometry, 80), (recipe, 80), (durations, 60),
     (averages, 60), (gcd_lcm, 40), (title_case, 70), (thank_you, 50),
@@ -298,15 +302,18 @@ def clean_examples(seed: int = SEED, system: str | None = SYSTEM) -> list[dict]:
     prompts: set[str] = set()
     for family, quota in FAMILIES:
         seen: list[tuple[frozenset[str], frozenset[str]]] = []  # different families never look alike
+        identities: set[tuple[str, str]] = set()  # slot pairs a family says must not repeat
         made, tries = 0, 0
         while made < quota and tries < quota * 60:
             tries += 1
-            prompt, answer = family(r)
+            prompt, answer, *identity = family(r)
+            pairs = identity[0] if identity else set()
             words, grams = words_of(prompt), shingles(f"{SYSTEM} {prompt} {answer}")
-            if prompt in prompts or any(jaccard(words, w) > MAX_OVERLAP or jaccard(grams, g) > MAX_SHINGLE_OVERLAP
-                                        for w, g in seen):
+            if prompt in prompts or pairs & identities or any(
+                    jaccard(words, w) > MAX_OVERLAP or jaccard(grams, g) > MAX_SHINGLE_OVERLAP for w, g in seen):
                 continue
             prompts.add(prompt)
+            identities |= pairs
             seen.append((words, grams))
             kept.append((prompt, answer))
             made += 1
@@ -394,12 +401,12 @@ def planted() -> list[tuple[int, str]]:
     return [(i, problem) for i, (_, problem) in enumerate(dirty_lines(), start=1) if problem]
 
 
-def main() -> None:
-    write_jsonl(HERE / "clean_chat.jsonl", [json.dumps(r, ensure_ascii=False) for r in clean_examples()])
-    write_jsonl(HERE / "dirty_chat.jsonl", [text for text, _ in dirty_lines()])
+def main(out: Path = HERE) -> None:
+    write_jsonl(out / "clean_chat.jsonl", [json.dumps(r, ensure_ascii=False) for r in clean_examples()])
+    write_jsonl(out / "dirty_chat.jsonl", [text for text, _ in dirty_lines()])
     for lineno, problem in planted():
         print(f"dirty_chat.jsonl:{lineno}: {problem}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
