@@ -203,3 +203,13 @@ def test_chromium_screenshot(html_page, tmp_path):
     if os.environ.get("DSLINT_UPDATE_SCREENSHOT"):
         SCREENSHOT.parent.mkdir(exist_ok=True)
         shutil.copyfile(shot, SCREENSHOT)
+
+
+def test_cli_writes_the_page_and_keeps_the_exit_code(tmp_path, run_cli):
+    data = report_dataset(tmp_path)
+    out = tmp_path / "report.html"
+    res = run_cli("check", "--fast", str(data), "--output-format", "html", "-o", str(out))
+    assert res.code == 1  # the set has a broken line: the page does not change the verdict
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Gate FAILED" in page
+    assert "dslint: gate FAILED" in res.out  # the terminal still gets the findings and the gate line
