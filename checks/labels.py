@@ -28,6 +28,10 @@ MAX_CLOSED_SET = 50
 MIN_CLOSED_COVERAGE = 0.9
 LABEL_ERRORS = "label-errors"
 DEFAULT_FOLDS = 5
+# Flags the records with the lowest self-confidence, as many as confident learning counts off the diagonal: on
+# banking77 with 10% injected flips this beat the default prune_by_noise_rate (precision 99% vs 79%, recall 83% vs
+# 81%; bench/label_noise.py). Any cleanlab filter_by value can be configured.
+DEFAULT_FILTER = "low_self_confidence"
 SEED = 0
 
 
@@ -64,9 +68,10 @@ def find_labels(records: Sequence[Record], field_name: str = "label") -> LabelDa
         return LabelData(LABEL_FIELD, reason, tuple(r.label for r in records))
     keys = [target_key(r.target) if r.target else None for r in records]
     counts = Counter(k for k in keys if k)
-    top = counts.most_common(MAX_CLOSED_SET)
-    covered = sum(c for _, c in top if c >= 2)
-    if n and len(counts) >= 2 and covered >= MIN_CLOSED_COVERAGE * n and len(counts) <= MAX_CLOSED_SET:
+    repeated = [c for c in counts.values() if c >= 2]
+    covered = sum(repeated)
+    # Two repeated answers at least: a set where everyone gives one answer is not a classifier.
+    if len(repeated) >= 2 and len(counts) <= MAX_CLOSED_SET and covered >= MIN_CLOSED_COVERAGE * n:
         display: dict[str, str] = {}
         spellings = Counter((k, r.target.strip()) for k, r in zip(keys, records) if k)
         for (key, spelling), _ in spellings.most_common():
@@ -74,8 +79,13 @@ def find_labels(records: Sequence[Record], field_name: str = "label") -> LabelDa
         reason = (f"no label field, but the targets come from a closed set of {len(counts)} answers "
                   f"covering {covered / n:.0%} of {n:,} records: each target is treated as the record's label")
         return LabelData(TARGET, reason, tuple(keys), display)
-    reason = (f"no label field and the targets are open-ended ({len(counts):,} distinct targets in {n:,} records): "
-              "label noise is judged from conflicting targets (L002, L003)")
+    if len(counts) > MAX_CLOSED_SET:
+        why = f"the targets are open-ended ({len(counts):,} distinct targets in {n:,} records)"
+    elif len(repeated) < 2:
+        why = f"fewer than two of the {len(counts):,} distinct targets repeat, so they are not classes"
+    else:
+        why = f"the repeated targets cover only {covered / n:.0%} of {n:,} records"
+    reason = f"no label field and {why}: label noise is judged from conflicting targets (L002, L003)"
     return LabelData(NONE, reason, tuple(None for _ in records))
 
 
@@ -160,12 +170,12 @@ class LabelIssues:
     class_noise: dict[str, float]  # per given label: estimated share of its records that are wrong
 
 
-def find_issues(pp: PredProbs) -> LabelIssues:
+def find_issues(pp: PredProbs, filter_by: str = DEFAULT_FILTER) -> LabelIssues:
     """cleanlab's find_label_issues and label-quality scores, plus the estimated noise rate per class."""
     from cleanlab.filter import find_label_issues
     from cleanlab.rank import get_label_quality_scores
 
-    issue = find_label_issues(pp.labels, pp.probs, n_jobs=1)
+    issue = find_label_issues(pp.labels, pp.probs, filter_by=filter_by, n_jobs=1)
     quality = get_label_quality_scores(pp.labels, pp.probs)
     rate, per_class = estimate_noise_rate(pp)
     class_noise = {pp.classes[k]: float(per_class[k]) for k in range(len(pp.classes))}
@@ -213,18 +223,26 @@ bad examples.
 ```
 The second record is labelled `exchange_rate` but every similar record says `card_arrival`.
 
+How many records are flagged: as many as confident learning counts off the diagonal of its confident joint, the
+ones with the lowest self-confidence (the out-of-fold probability of the given label) first. The estimated noise
+rate behind L005 uses the calibrated joint, which is a little higher: it also counts errors too uncertain to point
+at.
+
 ## Options
 - `cv-folds` (default 5): cross-validation folds; labels with fewer examples are excluded.
+- `filter-by` (default "low_self_confidence"): cleanlab's `find_label_issues` method, e.g.
+  "prune_by_noise_rate" (cleanlab's default), "both", "confident_learning".
 """),
     )
 
     @dataclass(frozen=True)
     class Options:
         cv_folds: int = DEFAULT_FOLDS
+        filter_by: str = DEFAULT_FILTER
 
     def run(self, records: list[Record], label_data: LabelData, pred_probs: PredProbs) -> Iterator[Any]:
         pp = pred_probs
-        found = find_issues(pp)
+        found = find_issues(pp, self.options.filter_by)
         field_name = "label" if label_data.mode == LABEL_FIELD else "target"
         order = np.argsort(found.quality[found.issue], kind="stable")
         rows = np.flatnonzero(found.issue)[order]
@@ -301,8 +319,8 @@ class NoiseAmplificationCheck(Check):
     late = True
     rules = (
         Rule("L005", "noise-amplification",
-             "estimated label noise {rate:.1%} ({source}): fine-tuning will teach roughly {count:,} wrong "
-             "answers as if they were right{worst}",
+             "estimated label noise {rate:.1%} ({source}): fine-tuning would teach about {count:,} wrong "
+             "answer(s) as if they were right{worst}",
              Severity.WARNING, scope="dataset",
              summary="Estimated label noise or conflicting-target share above the budget (warning 5%, error 10%)",
              doc="""## What it does
@@ -317,8 +335,8 @@ measurably worse decision boundary and becomes confidently wrong near the noisy 
 records (L001, L002) before training is usually cheaper than any amount of extra data.
 
 ## Example
-`estimated label noise 12.4% (confident learning on out-of-fold predictions): fine-tuning will teach roughly
-1,240 wrong answers as if they were right; worst classes: 'card_arrival' (31%), 'exchange_rate' (22%)`
+`estimated label noise 12.4% (confident learning on out-of-fold predictions): fine-tuning would teach about
+1,240 wrong answer(s) as if they were right; worst classes: 'card_arrival' (31%), 'exchange_rate' (22%)`
 
 ## Options
 - `warn-above` (default 0.05): noise share above which this is a warning.

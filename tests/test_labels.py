@@ -81,11 +81,17 @@ def test_closed_set_of_chat_targets_becomes_the_label():
 
 
 def test_open_ended_targets_have_no_labels():
-    rows = [chat(f"question {i}", f"a long and different answer number {i}") for i in range(20)]
+    rows = [chat(f"question {i}", f"a long and different answer number {i}") for i in range(60)]
     data = find_labels(make_records(rows))
     assert data.mode == NONE
     assert set(data.labels) == {None}
-    assert "open-ended" in data.reason
+    assert "open-ended (60 distinct targets in 60 records)" in data.reason
+
+
+def test_one_repeated_answer_is_not_a_set_of_classes():
+    rows = [chat(f"ticket {i}", "We will look into it.") for i in range(10)] + [chat("ticket x", "Refunded.")]
+    data = find_labels(make_records(rows))
+    assert data.mode == NONE and "fewer than two of the 2 distinct targets repeat" in data.reason
 
 
 # ---- out-of-fold probabilities and rare labels -----------------------------------------------------------------
@@ -183,7 +189,7 @@ def test_noise_amplification_options_and_conflict_share():
     out = list(check.run({"L.conflict_share": 0.02, "L.label_noise_estimate": 0.0}, records))
     (f,) = [f for f in out if isinstance(f, Finding)]
     assert f.severity is Severity.WARNING and "conflicts with the same prompt" in f.message
-    assert "roughly 2 wrong answers" in f.message
+    assert "about 2 wrong answer(s)" in f.message
 
 
 def test_noise_amplification_skips_without_an_estimate():
