@@ -81,6 +81,7 @@ class CleanResult:
     kept: int
     dropped: list[Dropped]
     report: Report
+    unchecked: list[str] = field(default_factory=list)  # drop codes whose checks did not run, and why
 
     def code_counts(self) -> Counter[str]:
         return Counter(code for d in self.dropped for code in d.codes)
@@ -271,7 +272,8 @@ def clean(src: str, out: str, config: Config, *, drop: Iterable[str] = DEFAULT_D
     kind = output_kind(src, out)
     check_paths(src, out, manifest, force)
     drop_set = DropSet.parse(drop)
-    drop_set.validate([code for lc in discover(extra_checks) for code in lc.cls.codes()])
+    loaded = discover(extra_checks)
+    drop_set.validate([code for lc in loaded for code in lc.cls.codes()])
     report = lint([src], config, eval_sources=eval_sources, extra_checks=extra_checks)
     train = [s for s in report.sources if s.role == "train"]
     if len(train) != 1:
@@ -286,4 +288,12 @@ def clean(src: str, out: str, config: Config, *, drop: Iterable[str] = DEFAULT_D
     with atomic_open(manifest, "w") as fh:
         fh.writelines(manifest_lines(dropped.values(), content))
     return CleanResult(src, out, manifest, train[0].rows, kept, sorted(dropped.values(), key=lambda d: d.index),
-                       report)
+                       report, unchecked_codes(drop_set, loaded, report))
+
+
+def unchecked_codes(drop: DropSet, loaded: Iterable[Any], report: Report) -> list[str]:
+    """"CODE: reason" for each code the drop set names whose check was skipped: nothing was dropped for it."""
+    skipped = {s.check: s.reason for s in report.skipped}
+    wanted = Selection(drop.codes) if drop.codes else None
+    return [f"{code}: {skipped[lc.cls.name]}" for lc in loaded for code in lc.cls.codes()
+            if wanted is not None and code in wanted and lc.cls.name in skipped]

@@ -167,6 +167,8 @@ def clean_cmd(path: str, output: str, drop: str | None, extend_drop: str | None,
     result = clean(path, output, cfg, drop=drops, manifest=manifest, force=force,
                    eval_sources=list(eval_paths) if eval_paths else None)
     if not quiet:
+        for note in result.unchecked:
+            click.echo(f"dslint clean: not checked, so nothing dropped for {note}", err=True)
         click.echo(result.summary(), err=True)
 
 

@@ -281,3 +281,20 @@ def test_cli_refuses_a_folder(tmp_path, run_cli):
     write_jsonl(tmp_path / "data" / "a.jsonl", [chat("a", "b")])
     res = run_cli("clean", str(tmp_path / "data"), "-o", str(tmp_path / "out.jsonl"), "--fast")
     assert res.code == 2 and "one data file" in res.err
+
+
+def test_a_drop_code_whose_check_was_skipped_is_reported_not_silently_ignored(dirty, tmp_path):
+    from dslint.errors import SkipCheck
+
+    class NeverRuns(Check):
+        name = "test-never-runs"
+        rules = (Rule("X906", "never", "never"),)
+
+        def run(self, records):
+            raise SkipCheck("no labels to judge")
+
+    cfg = Config(select=["X"])
+    result = clean(str(dirty), str(tmp_path / "o.jsonl"), cfg, drop=("error", "X906"),
+                   extra_checks=(*EXTRA, NeverRuns))
+    assert result.unchecked == ["X906: no labels to judge"]
+    assert run_clean(dirty, tmp_path / "p.jsonl").unchecked == []
