@@ -371,6 +371,17 @@ def dirty_lines() -> Iterator[tuple[str, str | None]]:
                     "Water boils at ninety degrees on the Celsius scale."),
                "conflicting answer to the prompt of line 20")
     yield ok()
+    yield line(chat("What is the capital of France?", "Paris is the capital of France."),
+               "original of a semantic duplicate (kept)")
+    yield ok()
+    yield line(chat("Which city is the capital of France?", "The capital of France is Paris."),
+               "semantic duplicate of the line two above (same meaning, other words)")
+    yield ok()
+    yield line(chat("How many days are in a leap year?", "366 days."), "answer to a question")
+    yield ok()
+    yield line(chat("How many days does a leap year have?", "365 days."),
+               "a contradicting answer to the same question, asked in other words")
+    yield ok()
     yield line(chat("How much does a Tesla Model 3 cost?", "The Tesla Model 3 currently costs $38,990 in the US."),
                "volatile: a price, and 'currently'")
     yield ok()
@@ -385,6 +396,9 @@ def dirty_lines() -> Iterator[tuple[str, str | None]]:
     yield ok()
     yield line(chat("How is Nvidia stock doing?", "Nvidia shares are trading at $120 today, up 3% this week."),
                "volatile: a stock price, 'today', 'this week'")
+    yield ok()
+    yield line(chat("Who won the last football World Cup?", "Argentina are the reigning world champions."),
+               "volatile: a sports title holder")
     yield ok()
     yield line({"messages": [{"role": "user", "content": "Say hello."}, {"role": "assistant", "content": "Hello!"},
                              {"role": "system", "content": SYSTEM}]}, "system message after the conversation started")
