@@ -110,6 +110,15 @@ def load_embedder(config: Any) -> Embedder:
     return SentenceTransformerEmbedder(config.embedding_model, config.embedding_batch_size)
 
 
+def _encodable(text: str) -> str:
+    """Lone surrogates (from JSON escapes like \\ud800) break every tokenizer: they become U+FFFD to embed."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def embed_texts(texts: Sequence[str], embedder: Embedder, cache: Any) -> np.ndarray:
     """Embeddings for `texts`, taking what the cache has and embedding (then storing) only the rest."""
     if not len(texts):
@@ -118,7 +127,7 @@ def embed_texts(texts: Sequence[str], embedder: Embedder, cache: Any) -> np.ndar
     found = cache.get_many(embedder.id, unique) if cache is not None else {}
     missing = [t for t in unique if t not in found]
     if missing:
-        vectors = embedder.encode(missing)
+        vectors = embedder.encode([_encodable(t) for t in missing])
         fresh = dict(zip(missing, vectors))
         if cache is not None:
             cache.put_many(embedder.id, fresh)
