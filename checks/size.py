@@ -37,7 +37,9 @@ S001 = Rule(
     doc=f"""## What it does
 Counts the effective examples: records that are well-formed and are not duplicates of another record. Rows that
 never became records (bad JSON, unknown format), records with an error-level format (F) finding, and records a
-within-set duplicate rule (D001, D002, D003) would drop are counted out; the finding says how many of each.
+within-set duplicate rule (D001, D002, D003) would drop are counted out; the finding says how many of each, and
+the JSON report's metrics carry `S.effective_examples` and `S.counted_out` (`unparsable_rows`,
+`records_with_format_errors`, `duplicates`). Duplicates are only counted out when a duplicate rule is selected.
 
 ## Why is this bad?
 With a few hundred examples a fine-tuned model memorises its examples instead of learning the skill. Raw row counts
@@ -202,13 +204,13 @@ class SizeCount:
     effective: int
 
     def counted_out(self) -> dict[str, int]:
-        return {"rows that never became records": self.unparsed,
-                "records with an error-level format (F) finding": self.invalid,
-                "within-set duplicates (D001/D002/D003)": self.duplicates}
+        return {"unparsable_rows": self.unparsed,
+                "records_with_format_errors": self.invalid,
+                "duplicates": self.duplicates}
 
     def explanation(self) -> str:
-        parts = [f"{n:,} {why}" for why, n in self.counted_out().items() if n]
-        return f"{self.rows:,} rows, counted out: " + "; ".join(parts) if parts else ""
+        parts = [f"{n:,} {why.replace('_', ' ')}" for why, n in self.counted_out().items() if n]
+        return f"{self.rows:,} rows, counted out: " + ", ".join(parts) if parts else ""
 
 
 def count_effective(rows: Iterable[Row], records: Iterable[Record], prior_findings: Iterable[Finding]) -> SizeCount:

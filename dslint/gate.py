@@ -20,7 +20,7 @@ def _size_figure(m: dict[str, Any]) -> str | None:
         figure += f" (minimum {m['S.min_examples']:,}, recommended {m.get('S.recommended_examples', 0):,})"
     out = {why: n for why, n in (m.get("S.counted_out") or {}).items() if n}
     if out:
-        figure += "; counted out: " + ", ".join(f"{n:,} {why}" for why, n in out.items())
+        figure += "; counted out: " + ", ".join(f"{n:,} {why.replace('_', ' ')}" for why, n in out.items())
     if "S.min_label_count" in m:
         figure += f"; {m['S.labels']} labels, the smallest with {m['S.min_label_count']:,} examples"
     return figure

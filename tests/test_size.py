@@ -67,12 +67,12 @@ def test_duplicates_and_invalid_records_are_counted_out_and_named():
     prior += [finding_on("D004", 7, Severity.WARNING)]  # repeated prompts are not within-set duplicates
     findings, metrics = run_size(1200, prior)
     assert metrics["S.effective_examples"] == 1200 - 800 - 1
-    assert metrics["S.counted_out"] == {"rows that never became records": 0,
-                                        "records with an error-level format (F) finding": 1,
-                                        "within-set duplicates (D001/D002/D003)": 800}
+    assert metrics["S.counted_out"] == {"unparsable_rows": 0,
+                                        "records_with_format_errors": 1,
+                                        "duplicates": 800}
     (f,) = findings
     assert f.code == "S001"
-    assert "800 within-set duplicates" in f.message and "1 records with an error-level format" in f.message
+    assert "1,200 rows, counted out: 1 records with format errors, 800 duplicates" in f.message
 
 
 def test_a_record_both_broken_and_duplicated_is_counted_once():
@@ -88,7 +88,7 @@ def test_rows_that_never_became_records_are_counted_out(tmp_path, run_cli):
     res = run_cli("check", str(path), "--select", "S001,S002", "--output-format", "json")
     doc = json.loads(res.out)
     assert doc["metrics"]["S.effective_examples"] == 10
-    assert doc["metrics"]["S.counted_out"]["rows that never became records"] == 2  # the blank line is not a row
+    assert doc["metrics"]["S.counted_out"]["unparsable_rows"] == 2  # the blank line is not a row
     (f,) = doc["findings"]
     assert f["code"] == "S001" and f["details"]["rows"] == 12
 
@@ -120,7 +120,7 @@ def test_1200_rows_of_which_800_are_copies_fail_on_size(tmp_path, run_cli):
     res = run_cli("check", str(path), "--select", "S,D001")
     assert res.code == 1
     assert "S001 [error] 401 effective examples" in res.out
-    assert "799 within-set duplicates" in res.out
+    assert "counted out: 799 duplicates" in res.out
     assert res.out.rstrip().splitlines()[-2:] == ["Gate: FAILED", "  - 1 finding(s) at or above error: S001 x1"]
 
 

@@ -53,12 +53,11 @@ def test_an_exceeded_budget_fails_its_flag():
 
 def test_figures_come_from_the_metrics_with_the_codes_that_fired():
     metrics = {"S.effective_examples": 401, "S.min_examples": 500, "S.recommended_examples": 1000,
-               "S.counted_out": {"rows that never became records": 0, "within-set duplicates (D001/D002/D003)": 799},
+               "S.counted_out": {"unparsable_rows": 0, "duplicates": 799},
                "D.duplicate_rate": 0.666, "L.noise_rate": 0.031, "V.volatile_share": 0.0}
     report = verdict_of([finding("S001", Severity.ERROR)] + [finding("D001", Severity.WARNING)] * 2, metrics)
     figures = {f.flag: f.figure for f in report.verdict.flags}
-    assert figures["size"] == ("401 effective examples (minimum 500, recommended 1,000); counted out: 799 within-set "
-                               "duplicates (D001/D002/D003) [S001]")
+    assert figures["size"] == "401 effective examples (minimum 500, recommended 1,000); counted out: 799 duplicates [S001]"
     assert figures["duplicates & leakage"] == "66.6% duplicates [D001 x2]"
     assert figures["label noise"] == "3.1% estimated label noise"
     assert figures["volatility"] == "0.0% volatile examples (belongs in retrieval)"
