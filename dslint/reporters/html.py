@@ -209,7 +209,8 @@ def _sources(report: Report) -> str:
     suppressed = f"; {report.suppressed:,} suppressed" if report.suppressed else ""
     return (f'<section class="card"><ul>{items}</ul><p>{len(report.findings):,} finding(s): {summary}'
             f"{suppressed} · profile <code>{escape(report.profile)}</code></p>"
-            + (f"<ul class='muted'>{skipped}</ul>" if skipped else "") + "</section>")
+            + (f"<details id='skipped'><summary>{len(report.skipped)} check(s) skipped</summary>"
+               f"<ul class='muted'>{skipped}</ul></details>" if skipped else "") + "</section>")
 
 
 def _charts(report: Report) -> str:
