@@ -10,7 +10,8 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterator
 
 from dslint.check import Check
 from dslint.data import (BLANK, ENCODING, FIELD, JSON, NOT_OBJECT, RAW_KEEP, UNKNOWN_FORMAT, Record, Row,
@@ -691,7 +692,7 @@ def placeholder_target(text: str) -> bool:
                                                                 alnum_key(stripped) in PLACEHOLDER_TARGETS)
 
 
-def repeated_share(text: str, n: int = 5) -> tuple[float, int, str]:
+def repeated_share(text: str, n: int = 5, floor: float = 0.0) -> tuple[float, int, str]:
     """Share of the text's n-grams that repeat an earlier one, the n used, and the most repeated n-gram.
 
     Words when the text has enough of them; characters (n*4) for text written without spaces (Chinese, Japanese,
@@ -705,6 +706,10 @@ def repeated_share(text: str, n: int = 5) -> tuple[float, int, str]:
     else:
         return 0.0, n, ""
     if len(units) < 4 * size:
+        return 0.0, size, ""
+    # Each repeated n-gram starts on a unit seen before, so (units - distinct units) bounds the repeats: a text of
+    # mostly distinct words cannot reach `floor` and is not counted at all.
+    if floor and (len(units) - len(set(units))) / (len(units) - size + 1) < floor:
         return 0.0, size, ""
     grams = Counter(tuple(units[i:i + size]) for i in range(len(units) - size + 1))
     total = sum(grams.values())
@@ -765,7 +770,7 @@ class ContentCheck(Check):
         text = tf.text
         if placeholder_target(text):
             yield self.finding("F052", rec, field=tf.field, value=text.strip())
-        share, n, top = repeated_share(text, self.options.repeat_ngram)
+        share, n, top = repeated_share(text, self.options.repeat_ngram, self.options.min_repeat_share)
         if share >= self.options.min_repeat_share:
             yield self.finding("F053", rec, field=tf.field, share=share, n=n, score=round(share, 4),
                                details={"ngram": top[:80]})

@@ -8,7 +8,8 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Iterator
 
 from dslint.artifacts import provides
 from dslint.check import Check
@@ -79,7 +80,7 @@ class TokenCounts:
 
 def estimate_tokens(text: str) -> int:
     """The documented estimate: ceil(ASCII characters / 4) + one token per non-ASCII character."""
-    ascii_chars = sum(1 for ch in text if ord(ch) < 128)
+    ascii_chars = len(text) if text.isascii() else len(text.encode("ascii", "ignore"))
     return math.ceil(ascii_chars / 4) + (len(text) - ascii_chars)
 
 

@@ -82,6 +82,13 @@ def test_repeat_threshold_is_an_option() -> None:
     assert content_findings([alpaca(output=half)], min_repeat_share=0.9) == set()
 
 
+@pytest.mark.parametrize("text", [PARAGRAPH * 3, LOOP, "one two three four five " * 10, "好的" * 200])
+def test_the_distinct_word_bound_never_changes_a_verdict(text: str) -> None:
+    exact = repeated_share(text)[0]
+    for floor in (0.1, 0.5, 0.9):
+        assert (repeated_share(text, floor=floor)[0] >= floor) == (exact >= floor)
+
+
 def test_placeholder_reports_what_it_found() -> None:
     assert template_placeholder("Hi {{ name }}!") == "{{ name }}"
     assert template_placeholder("no braces") is None
