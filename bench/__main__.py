@@ -32,6 +32,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-datalab", action="store_true", help="skip the cleanlab Datalab side-by-side")
     parser.add_argument("--merge", action="store_true",
                         help="keep the last results of sizes not measured now (e.g. add --sizes 1M later)")
+    parser.add_argument("--results", type=Path, default=run.RESULTS_JSON,
+                        help="results file (a bench/results/core-*.json beside core.json is merged into the report)")
     parser.add_argument("--data-dir", type=Path, default=run.Options([]).data_dir)
     return parser.parse_args(argv)
 
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         opts = run.Options(sizes=sizes, kinds=tuple(args.kinds.split(",")), data_dir=args.data_dir,
                            model_sizes=tuple(args.model_sizes.split(",")), datalab=not args.no_datalab,
-                           merge=args.merge)
+                           merge=args.merge, results=args.results)
         run.run(opts)
     report.write(data_dir=args.data_dir)
     print(f"bench: wrote {report.RESULTS_MD}", file=sys.stderr)

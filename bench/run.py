@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,6 +39,7 @@ class Options:
     full_max: int = 100_000  # largest size that gets a full-profile run
     append_size: str = "100k"
     merge: bool = False  # keep earlier results of the sizes not measured now
+    results: Path = RESULTS_JSON  # another core*.json beside it lets a long run (1M) go on in parallel
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True)
 
 
@@ -99,6 +101,10 @@ def worker(task: str, path: Path, *, cache_dir: Path, log: Callable[[str], None]
         return {"error": tail[0], "proc_wall": wall}
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["proc_wall"] = wall
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("dslint:")]
+    if warnings:  # e.g. a cache that could not be written: it explains a slow "warm" run
+        out["warnings"] = warnings[-5:]
+        log(f"    ! {warnings[-1]}")
     return out
 
 
@@ -117,22 +123,26 @@ def bench_startup(opts: Options, res: Results) -> None:
     exe = str(Path(sys.executable).with_name("dslint"))
     env = {**os.environ, "DSLINT_CACHE_DIR": str(opts.data_dir / "cache" / "tiny")}
 
-    def timed(cmd: list[str]) -> list[float]:
-        walls = []
+    def timed(cmd: list[str]) -> tuple[list[float], list[float]]:
+        walls, cpus = [], []
         for _ in range(5):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(cmd, capture_output=True, env=env, cwd=opts.data_dir)
             walls.append(time.perf_counter() - start)
-        return walls
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        return walls, cpus
 
-    cli = timed([exe, "check", str(path), "--fast", "--exit-zero"])
-    bare = timed([sys.executable, "-c", "pass"])
+    cli, cli_cpu = timed([exe, "check", str(path), "--fast", "--exit-zero"])
+    bare, _ = timed([sys.executable, "-c", "pass"])
     imports = subprocess.run([sys.executable, "-c", "import sys, dslint.cli, dslint.engine; "
                               "print(' '.join(sorted(m for m in ('torch', 'sentence_transformers', 'faiss', "
                               "'cleanlab', 'sklearn', 'datasets', 'pandas', 'pyarrow', 'numpy') if m in sys.modules)))"],
                              capture_output=True, text=True, cwd=HERE.parent).stdout.strip()
     res.add(task="startup", kind="chat", size=10, best=min(cli), median=statistics.median(cli),
-            python_best=min(bare), heavy_imports_at_import=imports)
+            cpu_best=min(cli_cpu), python_best=min(bare), heavy_imports_at_import=imports,
+            load_avg=os.getloadavg()[0])
     opts.log(f"  startup: best {min(cli):.2f}s median {statistics.median(cli):.2f}s (python alone {min(bare):.2f}s)")
 
 
@@ -146,7 +156,8 @@ def bench_size(opts: Options, res: Results, kind: str, label: str) -> None:
     floor = res.add(task="json-floor", **base, **worker("json-floor", path, cache_dir=opts.data_dir, log=opts.log))
     opts.log(f"  json floor {floor.get('wall', float('nan')):.2f}s")
     fast = res.add(task="lint", profile="fast", cache="n/a", **base,
-                   **worker("lint", path, fast=True, cache_dir=fresh_cache(opts, "fast"), log=opts.log))
+                   **worker("lint", path, fast=True, cache_dir=fresh_cache(opts, f"fast_{kind}_{label}"),
+                          log=opts.log))
     opts.log(f"  fast {fast.get('wall', float('nan')):.2f}s peak {fast.get('peak_rss_mib', 0):.0f} MiB")
     if n > opts.full_max:
         return
@@ -157,6 +168,8 @@ def bench_size(opts: Options, res: Results, kind: str, label: str) -> None:
     else:
         seed = res.add(task="seed-cache", **base, **worker("seed-cache", path, cache_dir=cache, log=opts.log))
         opts.log(f"  seeded {seed.get('strings', 0)} stand-in vectors")
+        if "error" in seed:
+            return  # without the stand-ins the full run would encode every row with the real model
         embeddings = "stand-in"
     for temp in ("cold", "warm"):
         if embeddings == "stand-in" and temp == "warm":
@@ -182,10 +195,10 @@ def bench_append(opts: Options, res: Results, path: Path, cache: Path, base: dic
 
 def previous(opts: Options) -> list[dict[str, Any]]:
     """Runs kept from the last results file when merging: every size not being measured again."""
-    if not (opts.merge and RESULTS_JSON.exists()):
+    if not (opts.merge and opts.results.exists()):
         return []
     sizes = {SIZES[label] for label in opts.sizes}
-    runs = json.loads(RESULTS_JSON.read_text())["runs"]
+    runs = json.loads(opts.results.read_text())["runs"]
     rerun_startup = "1k" in opts.sizes
     return [r for r in runs if r.get("size") not in sizes and not (rerun_startup and r.get("task") == "startup")]
 
@@ -196,11 +209,11 @@ def run(opts: Options) -> Results:
     started = time.perf_counter()
     if not opts.merge or "1k" in opts.sizes:
         bench_startup(opts, res)
-        res.save()
+        res.save(opts.results)
     for label in opts.sizes:
         for kind in opts.kinds:
             bench_size(opts, res, kind, label)
-            res.save()
+            res.save(opts.results)
     res.machine["bench_wall_s"] = time.perf_counter() - started
-    res.save()
+    res.save(opts.results)
     return res

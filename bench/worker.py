@@ -148,18 +148,23 @@ def task_seed_cache(args: argparse.Namespace) -> dict[str, Any]:
     """Store stand-in vectors for every text, prompt and target of the file under the real model's cache key,
     so a full-profile run measures everything except the model's own encoding time."""
     from dslint.cache import open_cache
-    from dslint.config import DEFAULT_MODEL
+    from dslint.embed import load_embedder
 
     records = _records(args.path)
     strings = list(dict.fromkeys(s for r in records for s in (r.text, r.prompt, r.target) if s))
+    cfg = _config(args)
+    embedder_id = load_embedder(cfg).id  # the real model's cache key (it names the model's files and options)
     start = time.perf_counter()
-    cache = open_cache(_config(args))
-    embedder_id = f"st:{DEFAULT_MODEL}:normalized"  # SentenceTransformerEmbedder.id for the default model
+    cache = open_cache(cfg)
     step = 20_000
     for i in range(0, len(strings), step):
         chunk = strings[i:i + step]
         cache.put_many(embedder_id, dict(zip(chunk, stand_in_vectors(chunk, 384))))
-    return {"strings": len(strings), "wall": time.perf_counter() - start}
+    wall = time.perf_counter() - start
+    stored = len(cache.get_many(embedder_id, strings))
+    if stored != len(strings):  # a seeded run would silently encode with the real model for an hour
+        raise SystemExit(f"seed-cache: only {stored} of {len(strings)} vectors readable from the cache")
+    return {"strings": len(strings), "wall": wall, "embedder_id": embedder_id}
 
 
 TASKS = {"lint": task_lint, "json-floor": task_json_floor, "embed-floor": task_embed_floor,
@@ -180,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     result = TASKS[args.task](args)
     result["peak_rss_mib"] = peak_rss_mib()
     result["process_s"] = time.perf_counter() - STARTED
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime  # less sensitive than wall time to a busy machine
     result["load_avg"] = os.getloadavg()[0]  # the machine is shared: how busy it was at the end
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
