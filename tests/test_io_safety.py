@@ -279,3 +279,16 @@ def test_configured_model_folder_that_cannot_load_is_exit_2(tmp_path, run_cli, n
     assert res.code == 2, (res.out, res.err)
     assert "no-such-model" in res.err and "embedding-model" in res.err
     assert no_network == []
+
+
+def test_every_guarantee_in_the_readme_names_tests_that_exist():
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("<!-- SECTION GUARANTEES -->")[1].split("<!-- END SECTION GUARANTEES -->")[0]
+    named = re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", section)
+    assert len(named) >= 10
+    root = Path(__file__).parent.parent
+    for file, test in named:
+        source = (root / file).read_text()
+        assert test == "" or f"def {test}(" in source, f"{file}::{test} is named in the README but does not exist"
