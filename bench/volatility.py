@@ -126,6 +126,63 @@ def labelled_lines(split: str, title: str) -> list[str]:
     ]
 
 
+def learned_lines(seed: int = 0) -> list[str]:
+    """Does an embedding classifier beat the rules on the untouched test split? Logistic regression on MiniLM
+    embeddings, trained on the dev + second-round labelled rows plus RealTime QA (volatile) and 1,500 other dolly rows
+    (assumed settled), then scored alone and OR-ed with the rules on the test split."""
+    import random
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from dslint.embed import SentenceTransformerEmbedder, default_model_path
+
+    def text(r: dict[str, str]) -> str:
+        return f"{r['instruction']}\n{r['input']}\n{r['output']}".strip()
+
+    train_recs, train_y = [], []
+    for split in ("dev", "heldout"):
+        recs, gold, _ = labelled_records(split)
+        train_recs += recs
+        train_y += [g == "volatile" for g in gold]
+    rtq = realtimeqa_records(True)
+    used = {int(k) for split in ("dev", "heldout", "test")
+            for k in json.loads(LABELS.read_text(encoding="utf-8"))[split]["dolly15k_first6400"]}
+    dolly = [json.loads(x) for x in DOLLY.read_text(encoding="utf-8").splitlines()]
+    rng = random.Random(seed)
+    extra = [dolly[i] for i in rng.sample(sorted(set(range(len(dolly))) - used), 1500)]
+    train_recs += rtq + [{"instruction": d["instruction"], "input": "", "output": d["response"]} for d in extra]
+    train_y += [True] * len(rtq) + [False] * len(extra)
+    test_recs, test_gold, _ = labelled_records("test")
+    test_y = np.array([g == "volatile" for g in test_gold])
+    embedder = SentenceTransformerEmbedder(default_model_path())
+    x_train = embedder.encode([text(r) for r in train_recs])
+    x_test = embedder.encode([text(r) for r in test_recs])
+    clf = LogisticRegression(max_iter=2000, class_weight="balanced").fit(x_train, np.array(train_y))
+    proba = clf.predict_proba(x_test)[:, 1]
+    hits, _ = flagged(test_recs)
+    rules = np.array([i in hits for i in range(len(test_recs))])
+
+    def scores(pred: np.ndarray) -> str:
+        tp, fp = int((pred & test_y).sum()), int((pred & ~test_y).sum())
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / int(test_y.sum())
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        return f"{fp / int((~test_y).sum()):.1%} | {r:.1%} | {p:.1%} | {f1:.2f}"
+
+    lines = ["**Learned scorer experiment** (test split; `--learned`): logistic regression on all-MiniLM-L6-v2 "
+             f"embeddings, trained on {len(train_recs):,} rows (dev + second-round labels, RealTime QA as volatile, "
+             "1,500 other dolly rows as settled).", "",
+             "| scorer | false-positive rate | recall | precision | F1 |", "|---|---|---|---|---|",
+             f"| rules (V001-V009) | {scores(rules)} |"]
+    for threshold in (0.5, 0.8, 0.9):
+        lines.append(f"| embedding classifier, p >= {threshold} | {scores(proba >= threshold)} |")
+        lines.append(f"| rules OR classifier p >= {threshold} | {scores(rules | (proba >= threshold))} |")
+    lines += ["", f"The test split has {int(test_y.sum())} volatile rows, so one row moves recall by "
+              f"{1 / int(test_y.sum()):.1%}: a scorer is worth adding only if it beats the rules' F1 by more than that."]
+    return lines + [""]
+
+
 def write_section(body: str) -> None:
     """Replace (or add) the '## Volatility' section of bench/RESULTS.md, leaving the others alone."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
@@ -141,12 +198,16 @@ def write_section(body: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="replace the Volatility section of bench/RESULTS.md")
+    parser.add_argument("--learned", action="store_true",
+                        help="also run the embedding-classifier experiment (loads the model; about a minute)")
     args = parser.parse_args(argv)
     missing = [p for p in (REALTIMEQA, DOLLY, ALPACA) if not p.exists()]
     if missing:
         print(f"skipped: shared data not found ({', '.join(map(str, missing))})")
         return 0
     body = measure()
+    if args.learned:
+        body += "\n".join(learned_lines()) + "\n"
     print(body)
     if args.write:
         write_section(body)
