@@ -237,7 +237,9 @@ class SizeCheck(Check):
 
     name = "size"
     rules = (S001, S002)
-    late = True  # it counts out what the format and duplicate checks found
+    # It counts out what the format and duplicate checks found, some of which are late themselves (semantic
+    # duplicates): the engine runs checks in ascending `late`, so 2 puts it after every `late = True` check.
+    late = 2
 
     @dataclass(frozen=True)
     class Options:

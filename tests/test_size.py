@@ -100,6 +100,14 @@ def test_without_a_duplicate_rule_the_finding_says_duplicates_were_not_checked()
     assert "duplicates not checked" not in findings[0].message
 
 
+def test_size_runs_after_every_other_check_including_late_ones():
+    from dslint.engine import plan
+    from dslint.plugins import discover
+
+    names = [c.name for c in plan(Config(), discover()).checks]
+    assert names[-1] == "size" and "semantic-duplicates" in names
+
+
 # ---- through the engine: the done-when -------------------------------------------------------------------
 
 @pytest.mark.parametrize("n, code, exit_code", [(300, "S001", 1), (700, "S002", 0), (1200, None, 0)])
