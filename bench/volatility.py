@@ -179,7 +179,8 @@ def learned_lines(seed: int = 0) -> list[str]:
         lines.append(f"| embedding classifier, p >= {threshold} | {scores(proba >= threshold)} |")
         lines.append(f"| rules OR classifier p >= {threshold} | {scores(rules | (proba >= threshold))} |")
     lines += ["", f"The test split has {int(test_y.sum())} volatile rows, so one row moves recall by "
-              f"{1 / int(test_y.sum()):.1%}: a scorer is worth adding only if it beats the rules' F1 by more than that."]
+              f"{1 / int(test_y.sum()):.1%}: a scorer is worth adding only if it beats the rules' F1 by more "
+              "than that."]
     return lines + [""]
 
 

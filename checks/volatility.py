@@ -252,13 +252,16 @@ Guard = Callable[[str, "re.Match[str]", Window], bool]
 @dataclass(frozen=True)
 class Detector:
     """A pattern for one category. `past_ok`: still fires in a sentence anchored in the past. `prompt`: also
-    applies to the prompt (it shows the prompt asks about the present); `target`: to the target. `guard`: an extra veto on a match."""
+    applies to the prompt (it shows the prompt asks about the present); `target`: to the target; `keys`: substrings
+    one of which every match contains, so a sentence without any of them skips the regex. `guard`: an extra veto on
+    a match."""
 
     category: str
     pattern: re.Pattern[str]
     prompt: bool = False
     past_ok: bool = False
     target: bool = True
+    keys: tuple[str, ...] = ()  # a lower-case substring every match contains (a cheap pre-filter); () = always run
     guard: Guard | None = None
 
 
@@ -269,6 +272,10 @@ def _rx(pattern: str, flags: int = re.I) -> re.Pattern[str]:
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DIGITS = tuple("0123456789")
+_OFFICE_KEYS = ("ceo", "chief", "chair", "president", "minister", "premier", "chancellor", "governor", "mayor",
+                "senator", "secretary", "coach", "manager", "director", "speaker", "attorney", "cfo", "cto", "coo",
+                "leader", "head", "king", "queen", "monarch", "pope", "owner", "captain", "rep.", "sen.", "gov.")
 _MONEY = (r"(?:[$£€¥₹₩₽]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|bn|million|billion|trillion))?|"
           r"\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|JPY|CNY|INR|CAD|AUD|CHF|dollars?|euros?|pounds sterling|yen|"
           r"yuan|rupees?|pesos?)\b|\b(?:USD|EUR|GBP|US\$|A\$|C\$|Rs\.?)\s?\d[\d,]*(?:\.\d+)?)")
@@ -350,10 +357,13 @@ DETECTORS: tuple[Detector, ...] = (
         r"over the (?:last|past) (?:decade|few years|several years|\d+ years|year|few months)|"
         r"recent (?:years|advances|advancements|developments|trends|events|data|figures|studies|research)|"
         r"on the rise|(?:growing|gaining|surging) (?:in )?popularity|increasingly (?:popular|common)|"
-        r"(?:is|are) (?:now )?trending)\b"), prompt=True, past_ok=True),
+        r"(?:is|are) (?:now )?trending)\b"), prompt=True, past_ok=True,
+        keys=("as of", "at the time", "at present", "right now", "nowadays", "these days", "so far", "to date",
+              "recent", "over the", "on the rise", "popularity", "increasingly", "trending")),
     Detector(TIME_RELATIVE, _rx(r"\btoday's (?!date\b)|\bas of (?:the )?(?:end|completion|start|beginning) of (?:the )?"
                                 r"(?:20\d\d|this|last|current)|\b(?:the )?most up[- ]to[- ]date\b|\b(?:the )?last "
-                                r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|few|several) (?:[\w\"'“”-]+ ){0,4}"
+                                r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|few|several) "
+                                r"(?:[\w\"'“”-]+ ){0,4}"
                                 r"(?:winners|champions|presidents|prime ministers|leaders|CEOs|holders|years|seasons|"
                                 r"elections|editions|tournaments|World Cups|Olympics|Super Bowls|albums|releases|"
                                 r"versions|movies|films|books|recipients|laureates)\b"), prompt=True, past_ok=True,
@@ -367,7 +377,8 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(TIME_RELATIVE, _rx(
         r"\b(?:this|last|next|earlier this|later this) (?:year|month|week|quarter|spring|summer|autumn|"
         r"fall|winter)\b|\b(?:the )?(?:latest|newest|most recent(?:ly)?|recently|upcoming|forthcoming)\b"),
-        prompt=True, guard=_not_howto),
+        prompt=True, guard=_not_howto, keys=("this ", "last ", "next ", "latest", "newest", "most recent", "recently",
+                                             "upcoming", "forthcoming")),
     Detector(TIME_RELATIVE, _rx(r"(?<!^)(?<!from )\b(?:today|now|tonight|this morning)\b(?! that)"), prompt=True,
              guard=lambda s, m, w: _not_howto(s, m, w) and (bool(re.search(
                  r"\b(?:who|what|which|how|where|is|are|tell me|list|name)\b", s, re.I)) and "?" in s or bool(
@@ -377,12 +388,12 @@ DETECTORS: tuple[Detector, ...] = (
         r"(?:\b" + _MONTH + r"\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?|\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH +
         r",?\s+|\b(?:in|since|by|until|till|from|to|through|during|of|early|late|mid-?|before|after|around|"
         r"fiscal|FY|Q[1-4]|spring|summer|autumn|fall|winter|the|a|an|season|year|for|between|and)\s+|^|\()"
-        r"(?P<year>20\d\d)(?![\d%])(?:[-–/]\d{2}\b)?"), prompt=True, guard=_year_context),
+        r"(?P<year>20\d\d)(?![\d%])(?:[-–/]\d{2}\b)?"), prompt=True, guard=_year_context, keys=("20",)),
     Detector(RECENT_DATE, _rx(r"\b(?P<year>20\d\d)-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/(?P<y2>20\d\d)\b"),
              prompt=True,
              guard=lambda s, m, w: w.recent(int(m.group("year") or m.group("y2")))),
     # --- prices ---
-    Detector(PRICE, _rx(_MONEY), guard=_money_guard),
+    Detector(PRICE, _rx(_MONEY), guard=_money_guard, keys=_DIGITS),
     Detector(PRICE, _rx(r"\bhow much (?:does|do|is|are|would|will) (?:an? |the )?[\w' -]{2,40}? (?:cost|charge|sell"
                         r"|go for)\b|\b(?:the |current )?(?:price|cost) of (?:an? |the |one )?[A-Z\w][\w' -]{1,30}"
                         r"(?:\?| (?:today|now|right now|currently))"), prompt=True),
@@ -393,22 +404,25 @@ DETECTORS: tuple[Detector, ...] = (
         r"(?:currently |now |not )?available (?:now|in stores|for pre-?order|for purchase|to order|in your area|"
         r"from (?:our|the) (?:store|warehouse))|ships? (?:in|within) \d+|delivery (?:in|within) \d+ "
         r"(?:days|hours|business days)|inventory (?:is|of|levels?)|units (?:left|available)|waitlist|"
-        r"on (?:the )?shelves (?:now|today))\b"), prompt=True),
+        r"on (?:the )?shelves (?:now|today))\b"), prompt=True,
+        keys=("stock", "sold out", "order", "left", "remaining", "limited", "available", "ship", "deliver",
+              "inventory", "units", "waitlist", "shel")),
     # --- who holds an office or role now ---
     Detector(OFFICE_HOLDER, _rx(r"\b(?:current|incumbent|sitting|present|new|newly (?:elected|appointed))\s+"
-                                + _OFFICE + r"\b"), prompt=True, guard=_present_role),
+                                + _OFFICE + r"\b"), prompt=True, guard=_present_role, keys=_OFFICE_KEYS),
     Detector(OFFICE_HOLDER, _rx(r"\b(?:is|are|serves as|remains|has been|is now) (?:the )?(?:current )?"
-                                + _OFFICE + r" of (?:the )?[A-Z]"), prompt=True, guard=_present_role),
+                                + _OFFICE + r" of (?:the )?[A-Z]"), prompt=True, guard=_present_role,
+             keys=_OFFICE_KEYS),
     Detector(OFFICE_HOLDER, _rx(r"\b(?:serves|is serving|currently serves) as (?:the )?(?:current )?" + _OFFICE +
-                                r"\b"), prompt=True, guard=_present_role),
+                                r"\b"), prompt=True, guard=_present_role, keys=_OFFICE_KEYS),
     Detector(OFFICE_HOLDER, _rx(r"\bthe (?:current )?" + _OFFICE + r" of (?:the )?[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*"
-                                r",? (?:is|are)\b"), prompt=True, guard=_present_role),
+                                r",? (?:is|are)\b"), prompt=True, guard=_present_role, keys=_OFFICE_KEYS),
     Detector(OFFICE_HOLDER, _rx(r"\bwho (?:is|'s|are) (?:the |currently the )?(?:current )?" + _OFFICE +
-                                r"\b(?: of| at| for)?"), prompt=True, guard=_present_role),
+                                r"\b(?: of| at| for)?"), prompt=True, guard=_present_role, keys=_OFFICE_KEYS),
     Detector(OFFICE_HOLDER, _rx(r"[A-Z][a-z]+ [A-Z][a-z]+, (?:the )?(?:current )?(?:CEO|chief executive|president|"
                                 r"chairman|chairwoman|prime minister|governor|mayor|head coach|manager) of "
-                                r"(?:the )?[A-Z]", 0), prompt=True, guard=_present_role),
-    Detector(OFFICE_HOLDER, _rx(_TITLE_BEFORE_NAME, 0), prompt=True, guard=_present_role),
+                                r"(?:the )?[A-Z]", 0), prompt=True, guard=_present_role, keys=_OFFICE_KEYS),
+    Detector(OFFICE_HOLDER, _rx(_TITLE_BEFORE_NAME, 0), prompt=True, guard=_present_role, keys=_OFFICE_KEYS),
     # --- versions and releases ---
     Detector(VERSION, _rx(
         r"\b(?:the )?(?:latest|current|newest|most recent|last|upcoming|next) (?:stable |major |minor |LTS |public )?"
@@ -417,7 +431,7 @@ DETECTORS: tuple[Detector, ...] = (
         guard=lambda s, m, w: _not_howto(s, m, w) or bool(re.search(r"\d", s[m.end():]))),
     Detector(VERSION, _rx(r"\b(?:version|release|v)\s?\d+(?:\.\d+)+\b[^.!?\n]{0,40}\b(?:was|is|were|will be|has "
                           r"been) (?:released|launched|out|available|expected|due|scheduled)|\b(?:released|launched|"
-                          r"shipped|rolled out|introduced) (?:version|release|v)\s?\d+(?:\.\d+)*")),
+                          r"shipped|rolled out|introduced) (?:version|release|v)\s?\d+(?:\.\d+)*"), keys=_DIGITS),
     Detector(VERSION, _rx(r"\bwhat(?:'s| is) the (?:latest|newest|current|most recent) (?:version|release|model|"
                           r"update)"), prompt=True),
     # --- changing statistics ---
@@ -428,10 +442,11 @@ DETECTORS: tuple[Detector, ...] = (
         r"(?:GDPs?|unemployment rate|inflation(?: rate)?|interest rates?|exchange rate|market (?:cap|capitali[sz]ation|"
         r"share|value)|net worth|stock price|share price|valuation|annual revenue|revenues?|profits?|"
         r"(?:monthly |daily )?active users|subscribers|followers|employees|workforce|headcount|"
-        r"(?:income |capital gains |corporate |sales )?tax rates?|VAT|minimum wage|approval rating|poll(?:s|ing)? (?:show|suggest)|median (?:home|house) price|average (?:salary|price|"
+        r"(?:income |capital gains |corporate |sales )?tax rates?|VAT|minimum wage|approval rating|"
+        r"poll(?:s|ing)? (?:show|suggest)|median (?:home|house) price|average (?:salary|price|"
         r"wage|rent)|crime rate|life expectancy|birth rate|death toll|case count))"
         r"\b[^.!?\n]{0,60}?(?:\d(?:[\d,.]*\d)?(?:\s?(?:%|percent|million|billion|trillion|thousand)\b)?|"
-        r"\bpercent\b|%|\bmillion\b|\bbillion\b)"), prompt=True),
+        r"\bpercent\b|%|\bmillion\b|\bbillion\b)"), prompt=True, keys=(*_DIGITS, "percent", "%", "million", "billion")),
     Detector(STATISTIC, _rx(
         r"\b(?:(?:is|are|remains?|has become|became) (?:now |currently |still )?(?:the )?(?:world's |country's |"
         r"nation's |\w+'s )?(?:richest|wealthiest|most (?:valuable|followed|subscribed|streamed|downloaded|populous)|"
@@ -441,9 +456,13 @@ DETECTORS: tuple[Detector, ...] = (
         r"top-?ranked)|(?:ranked|ranks|ranking) (?:No\.? ?|number |#)?\d+|world (?:No\.|number) \d+|"
         r"(?:holds?|hold|holding) the (?:world |all-time |national )?record|current (?:world )?record|"
         r"record (?:holder|high|low)|all-time high|all-time low|(?:one|1) (?:US )?(?:dollar|euro|pound|USD|EUR|GBP) "
-        r"(?:is|equals|=|buys))"), prompt=True),
+        r"(?:is|equals|=|buys))"), prompt=True,
+        keys=("richest", "wealthiest", "most ", "best", "highest", "fastest", "largest", "biggest", "tallest", "top",
+              "rank", "world no", "world number", "record", "all-time", "dollar", "euro", "pound", "usd", "eur",
+              "gbp")),
     Detector(STATISTIC, _rx(r"\b(?:is|are|remains?|has become|became) (?:now |currently |still )?(?:the )?(?:\w+'s )?"
-                            r"most (?:popular|used|visited|watched|spoken|played|common)\b(?! (?:\w+ )?(?:cryptocurrenc|"
+                            r"most (?:popular|used|visited|watched|spoken|played|common)\b"
+                            r"(?! (?:\w+ )?(?:cryptocurrenc|"
                             r"apps?\b|browser|smartphone|phone|programming language|social|platform|streaming|"
                             r"search engine|brand|console|framework|database|website))"), prompt=True,
              guard=lambda s, m, w: bool(re.search(r"\b(?:world|worldwide|globally|in the (?:United States|US|U\.S\.|"
@@ -453,7 +472,8 @@ DETECTORS: tuple[Detector, ...] = (
                             r"(?:cryptocurrenc(?:y|ies)|apps?|browsers?|smartphones?|phones?|programming languages?|"
                             r"social (?:media|network)s?|platforms?|streaming (?:service|platform)s?|search engines?|"
                             r"brands?|consoles?|frameworks?|databases?|websites?|operating systems?)\b"), prompt=True),
-    Detector(STATISTIC, _rx(r"\bwhat(?:'s| is| was) (?:the |its |their )?(?:current |total )?(?:population|exchange rate|GDP|unemployment rate|"
+    Detector(STATISTIC, _rx(r"\bwhat(?:'s| is| was) (?:the |its |their )?(?:current |total )?"
+                            r"(?:population|exchange rate|GDP|unemployment rate|"
                             r"inflation rate|interest rate|market cap|net worth|stock price|share price) of"),
              prompt=True),
     # --- news and event phrasing ---
@@ -465,17 +485,25 @@ DETECTORS: tuple[Detector, ...] = (
         r"(?:reports?|officials?|sources|statement|spokes(?:wo)?(?:man|person)|police|authorities|data|"
         r"figures|analysis|survey|poll|estimates|forecasts?|(?-i:[A-Z]))|reportedly|officials said|told reporters|"
         r"in a statement|press release|press conference|amid|in the wake of|is set to|are set to|"
-        r"(?:is|are) expected to|(?:has|have) (?:announced )?plans to|(?:is|are) planning to|will (?:launch|host|unveil|take effect)|(?:has|have) (?:just |recently |now )?(?:been )?" + _NEWS_PERFECT + r"|"
-        r"news (?:about|on|that|from)|in the news|(?:latest|recent|current) news|(?:made|making|hit) (?:the )?headlines|"
+        r"(?:is|are) expected to|(?:has|have) (?:announced )?plans to|(?:is|are) planning to|"
+        r"will (?:launch|host|unveil|take effect)|(?:has|have) (?:just |recently |now )?(?:been )?"
+        + _NEWS_PERFECT + r"|"
+        r"news (?:about|on|that|from)|in the news|(?:latest|recent|current) news|"
+        r"(?:made|making|hit) (?:the )?headlines|"
         r"first-of-its[- ]kind|"
         r"for the first time|sworn in|(?:is|are) (?:now )?underway|(?:is|are) ongoing)\b"),
-        prompt=True, guard=_not_howto),
+        prompt=True, guard=_not_howto,
+        keys=("yesterday", "last ", "this ", "in recent", "day", "breaking news", "new ", "latest ", "recent ",
+              "according to", "reportedly", "officials said", "told reporters", "in a statement", "press ", "amid",
+              "in the wake of", "set to", "expected to", "plans to", "planning to", "will ", "has ", "have ", "news",
+              "headlines", "first-of-its", "for the first time", "sworn in", "underway", "ongoing")),
     Detector(NEWS, _rx(r"(?<!every )(?<!each )(?<!on )(?<!Good )(?<!Black )(?<!Holy )(?<!Great )(?<!Cyber )\b"
                        + _WEEKDAY + r"\b(?!s\b)(?!\s*(?:to|through|thru|-|–|and|or|,|[A-Z]))", 0), prompt=True,
-             target=False, guard=lambda s, m, w: bool(re.search(r"\b\w+ed\b", s))),
+             target=False, guard=lambda s, m, w: bool(re.search(r"\b\w+ed\b", s)), keys=("day",)),
     Detector(NEWS, _rx(r"\b(?:has|have) (?:\w+ly )?(?:been )?(?!been\b)\w+(?:ed|en|ne|de|id|ld|lt|ght|ung|uit)\b",
-                       re.I), prompt=True, guard=lambda s, m, w: "?" in s and _names_entity(s)),
-    Detector(NEWS, _rx(r"\b" + _NEWS_VERB + r" (?:on|this|last) (?:" + _WEEKDAY + r"|week|month)\b"), prompt=True),
+                       re.I), prompt=True, guard=lambda s, m, w: "?" in s and _names_entity(s), keys=("has ", "have ")),
+    Detector(NEWS, _rx(r"\b" + _NEWS_VERB + r" (?:on|this|last) (?:" + _WEEKDAY + r"|week|month)\b"), prompt=True,
+             keys=(" on ", " this ", " last ")),
     # --- sports results and standings ---
     Detector(SPORTS, _rx(
         r"\b(?:reigning|defending|current) (?:world |league |national |Olympic |Super Bowl |NBA |NFL |MLB |NHL |"
@@ -483,11 +511,16 @@ DETECTORS: tuple[Detector, ...] = (
         r"thrashed|routed|trounced)\b[^.!?\n]{0,40}\b\d{1,3}\s?[-–]\s?\d{1,3}\b|\b(?:leads?|leading|tops?|"
         r"top of) (?:the )?(?:league|table|standings|series|division|conference|leaderboard)\b|"
         r"\b(?:standings|league table|leaderboard|points table|playoff (?:race|picture|spot))\b|"
-        r"\b(?:has|have|having) won (?:a (?:total|record) of |a record )?(?:\d+|one|two|three|four|five|six|seven|eight|"
+        r"\b(?:has|have|having) won (?:a (?:total|record) of |a record )?"
+        r"(?:\d+|one|two|three|four|five|six|seven|eight|"
         r"nine|ten|eleven|twelve|\w+teen|twenty[\w-]*|\w+ty)\b[\w ]{0,30}?\b(?:titles|championships|trophies|cups|"
         r"medals|pennants|Grand Slams|majors|games|matches|races|Series)\b|"
-        r"\bscored (?:the|a|his|her|their) (?:opening |winning |equali[sz]ing |first |late )?(?:goal|try|touchdown)\b|\b(?:advanced|advances|qualified|qualifies) (?:to|for) the "
-        r"(?:final|finals|semi-?finals?|quarter-?finals?|playoffs|knockout)\b"), prompt=True),
+        r"\bscored (?:the|a|his|her|their) (?:opening |winning |equali[sz]ing |first |late )?(?:goal|try|touchdown)\b|"
+        r"\b(?:advanced|advances|qualified|qualifies) (?:to|for) the "
+        r"(?:final|finals|semi-?finals?|quarter-?finals?|playoffs|knockout)\b"), prompt=True,
+        keys=("champion", "won", "beat", "defeated", "lost", "drew", "tied", "edged", "thrashed", "routed",
+              "trounced", "lead", "top", "standings", "table", "leaderboard", "playoff", "scored", "advance",
+              "qualif")),
     Detector(SPORTS, _rx(r"\b(?:this|last|so far this|next) season\b|\bwill (?:beat|defeat|win|lose to|face)\b"),
              prompt=True,
              guard=lambda s, m, w: bool(re.search(r"\b(?:team|league|game|match|player|coach|goals?|points|wins|"
@@ -506,8 +539,11 @@ def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = D
     found: dict[str, VolatileSpan] = {}
     for offset, sentence in sentences(masked):
         past = None
+        low = sentence.lower()
         for det in detectors:
             if det.category in found or not (det.prompt if side == "prompt" else det.target):
+                continue
+            if det.keys and not any(k in low for k in det.keys):
                 continue
             for m in det.pattern.finditer(sentence):
                 if det.guard is not None and not det.guard(sentence, m, window):

@@ -243,3 +243,17 @@ def test_fast_run_imports_no_heavy_library() -> None:
             "heavy = {'torch', 'sentence_transformers', 'faiss', 'cleanlab'} & set(sys.modules); "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_keyword_prefilters_never_change_what_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import dslint.checks.volatility as volatility
+
+    texts = [(p, t) for p, t in NEGATIVES] + [("", t) for t, _ in POSITIVES] + [
+        ("Which country has banned the app this week?", "Iraq"), ("Who won the 2027 election?", "Unknown")]
+    with_keys = [detect(p, t, WINDOW) for p, t in texts]
+    bare = tuple(dataclasses.replace(d, keys=()) for d in volatility.DETECTORS)
+    monkeypatch.setattr(volatility, "DETECTORS", bare)
+    monkeypatch.setattr(volatility.scan, "__defaults__", (bare,))
+    assert [detect(p, t, WINDOW) for p, t in texts] == with_keys
