@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         results = run(sizes, args.line_mb, Path(tmp))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    RESULTS.write_text(json.dumps({"results": results}, indent=2) + "\n")
     print(table(results))
     return 0 if all("error" not in r for r in results) else 1
 
