@@ -65,9 +65,9 @@ class Artifacts:
             raise KeyError(f"no provider for artifact '{name}'")
         try:
             kwargs = {n: self.get(n) for n in provider.inputs}
-            start = time.perf_counter()
+            start = clock()
             value = provider.func(**kwargs)
-            self.timings[name] = time.perf_counter() - start
+            record_time(self.timings, name, start)
         except SkipCheck as exc:
             self._failed[name] = exc  # e.g. a missing model: every check that needs it is skipped once, same reason
             raise
@@ -79,6 +79,18 @@ class Artifacts:
 
     def set(self, name: str, value: Any) -> None:
         self._values[name] = value
+
+
+def clock() -> tuple[float, float]:
+    """Wall and process CPU seconds now (on a busy machine the wall time of a step is mostly waiting)."""
+    return time.perf_counter(), time.process_time()
+
+
+def record_time(timings: dict[str, float], name: str, start: tuple[float, float]) -> None:
+    """Store the wall seconds since `start` under `name` and the CPU seconds (all threads) under `cpu.<name>`."""
+    wall, cpu = clock()
+    timings[name] = wall - start[0]
+    timings[f"cpu.{name}"] = cpu - start[1]
 
 
 def needs_heavy(names: tuple[str, ...], seeded: set[str]) -> bool:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .artifacts import Artifacts, needs_heavy
+from .artifacts import Artifacts, clock, needs_heavy, record_time
 from .check import Check, bind_options, option_names
 from .config import Config, suggest
 from .data import Record, load_sources
@@ -73,14 +72,16 @@ def lint(
 ) -> Report:
     """Lint training data (paths, folders, a list of dicts or a datasets.Dataset) and return the Report."""
     config = config or Config()
-    started = time.perf_counter()
+    started = clock()
     loaded = discover(extra_checks)
     the_plan = plan(config, loaded)
     profile = get_profile(config.profile)
-    loading = time.perf_counter()
+    timings: dict[str, float] = {}
+    record_time(timings, "plan", started)
+    loading = clock()
     train = load_sources(_as_inputs(sources), config.field_map, "train")
     evals = load_sources(_as_inputs(eval_sources), config.field_map, "eval") if eval_sources is not None else []
-    timings: dict[str, float] = {"plan": loading - started, "load": time.perf_counter() - loading}
+    record_time(timings, "load", loading)
     store = Artifacts({"sources": train, "eval_sources": evals, "config": config, "profile": profile})
 
     findings: list[Finding] = []
@@ -99,9 +100,9 @@ def lint(
             store.set("prior_metrics", dict(metrics))
         try:
             args = {name: store.get(name) for name in check.inputs()}
-            check_started = time.perf_counter()
+            check_started = clock()
             results = list(check.run(**args))
-            timings[f"check.{check.name}"] = time.perf_counter() - check_started
+            record_time(timings, f"check.{check.name}", check_started)
         except SkipCheck as exc:
             skipped.append(Skipped(check.name, exc.reason))
             continue
@@ -141,8 +142,9 @@ def lint(
         excerpts=_excerpts(findings, by_index, store),
     )
     report.verdict = build_verdict(report, config, ran_codes)
-    timings.update({f"artifact.{name}": secs for name, secs in store.timings.items()})
-    timings["total"] = time.perf_counter() - started
+    timings.update({(f"cpu.artifact.{name[4:]}" if name.startswith("cpu.") else f"artifact.{name}"): secs
+                    for name, secs in store.timings.items()})
+    record_time(timings, "total", started)
     report.timings = timings
     return report
 
