@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from dslint.check import Check
 from dslint.data import Record
+from dslint.errors import SkipCheck
 from dslint.model import Finding, Metric, Rule, Severity
 from dslint.selection import Selection
 from dslint.suppress import noqa_suppresses
@@ -107,7 +108,8 @@ SHARE_RULE = Rule(
     doc=(
         "## What it does\n"
         "Counts the records with at least one V001-V009 finding (only the rules selected, and not suppressed on "
-        "the record) and reports the share overall and per category as metrics (`V.volatile_share`, "
+        "the record) among the records that have a target (a classification set, which teaches labels, is "
+        "skipped) and reports the share overall and per category as metrics (`V.volatile_share`, "
         "`V.share.<category>`). Warns above `warn-share`, errors above `error-share`.\n\n"
         "## Why is this bad?\n"
         "A set where many examples teach facts that change is out of date the day training ends, and the model "
@@ -628,6 +630,10 @@ class VolatilityCheck(Check):
     def run(self, records: list[Record], config: Any = None) -> Iterator[Finding | Metric]:
         if not records:
             return
+        # A record without a target (classification data) teaches a label, not a fact.
+        records = [r for r in records if r.target.strip()]
+        if not records:
+            raise SkipCheck("no record has a target text: a classification set teaches labels, not facts")
         window = self.window()
         selected = _selected_codes(config)
         counts: Counter[str] = Counter()

@@ -225,6 +225,21 @@ def test_no_records_yields_nothing() -> None:
     assert list(VolatilityCheck().run(records=[])) == []
 
 
+def test_classification_data_is_skipped_with_a_reason() -> None:
+    import dslint
+
+    data = [{"text": "What is the current exchange rate?", "label": "exchange_rate"}] * 3
+    report = dslint.lint(data, select=["V"], fast=True)
+    assert report.count("V007") == 0 and "V.volatile_share" not in report.metrics
+    assert any(s.check == "volatility" and "labels, not facts" in s.reason for s in report.skipped)
+
+
+def test_records_without_a_target_do_not_count_in_the_share() -> None:
+    records = make_records([chat("Price?", "It costs $5 per month."), {"text": "hello", "label": "greet"}])
+    out = list(VolatilityCheck(VolatilityCheck.Options(today=TODAY.isoformat())).run(records=records))
+    assert {m.name: m.value for m in out if isinstance(m, Metric)}["V.volatile_share"] == 1.0
+
+
 def test_through_the_engine_with_config_options(tmp_path) -> None:
     import dslint
 
