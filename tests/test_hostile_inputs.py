@@ -246,3 +246,12 @@ def test_mixed_line_endings_and_a_bom_keep_line_numbers(tmp_path):
     (source,) = load_sources([path])
     assert [r.line for r in source.records] == [1, 2, 3, 5]
     assert set(source.info.notes) >= {"bom", "crlf", "no-final-newline"}
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_reported(tmp_path, run_cli):
+    name = os.fsdecode(b"caf\xe9-\xff.jsonl")  # bytes no UTF-8 decoder accepts: surrogate escapes in Python
+    path = write_jsonl(tmp_path / name, records(2))
+    res = run_cli("check", str(path), *FAST, "--output-format", "json")
+    assert res.code in (0, 1), res.err
+    assert json.loads(res.out)["records"] == 2
+    assert_findings(run_cli("check", str(path), *FAST, "--output-format", "sarif"))
