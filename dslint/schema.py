@@ -157,13 +157,16 @@ def _sharegpt(obj: Mapping[str, Any], fields: FieldMap) -> Mapped:
 
 
 def _alpaca(obj: Mapping[str, Any], fields: FieldMap) -> Mapped:
+    """Alpaca (instruction/input/output), and Dolly's spelling of it (instruction/context/response)."""
     instruction = _require(obj, "instruction")
-    extra = obj.get("input", "")
+    input_key = "input" if "input" in obj or "context" not in obj else "context"
+    extra = obj.get(input_key, "")
     if extra is not None and not isinstance(extra, str):
-        raise FieldError("input", f"'input' must be str, got {type(extra).__name__}")
-    output = _require(obj, "output", (str, list))
+        raise FieldError(input_key, f"'{input_key}' must be str, got {type(extra).__name__}")
+    output_key = "output" if "output" in obj or "response" not in obj else "response"
+    output = _require(obj, output_key, (str, list))
     if isinstance(output, list):  # LLaMA-Factory's ranking variant; the first is preferred
-        output = _side_text(output[:1], "output")
+        output = _side_text(output[:1], output_key)
     prompt = f"{instruction}\n{extra}" if extra else instruction
     return Mapped(prompt, output)
 
@@ -244,7 +247,7 @@ def detect_format(obj: Any, fields: FieldMap = FieldMap()) -> str | None:
         return CHAT
     if "conversations" in keys:
         return SHAREGPT
-    if "instruction" in keys and ("output" in keys or "input" in keys):
+    if "instruction" in keys and any(k in keys for k in ("output", "input", "response", "context")):
         return ALPACA
     if "prompt" in keys and "completion" in keys:
         return PROMPT_COMPLETION

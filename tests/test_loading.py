@@ -120,3 +120,11 @@ def test_noqa_field_is_removed_before_checks_see_the_record(tmp_path):
     record = src.records[0]
     assert "_dslint_noqa" not in record.data
     assert record.noqa == frozenset({"D001", "V"})
+
+
+def test_dolly_spelling_of_alpaca_is_read():
+    rows = [{"instruction": "Name a colour", "context": "", "response": "Blue"},
+            {"instruction": "Summarise", "context": "Some text.", "response": "Short."}]
+    src = _one(load_sources([rows]))
+    assert src.info.format == "alpaca"
+    assert [(r.prompt, r.target) for r in src.records] == [("Name a colour", "Blue"), ("Summarise\nSome text.", "Short.")]
