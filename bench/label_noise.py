@@ -119,7 +119,18 @@ def measure(rates: tuple[float, ...], seed: int) -> str:
             "| time |\n|---|---|---|---|---|---|---|---|---|")
     return (f"banking77 train ({len(texts):,} rows, {len(set(labels))} intents), all-MiniLM-L6-v2 embeddings "
             f"(cached), uniform flips (seed {seed}); precision/recall against the injected flips only.\n\n"
-            + head + "\n" + "\n".join(rows) + "\n")
+            + head + "\n" + "\n".join(rows) + "\n\n" + READING)
+
+
+READING = """How to read it. "estimated noise" is what L005 judges (dslint: the off-diagonal share of cleanlab's calibrated
+confident joint; Datalab: the share it flags). The truth it should match is the injected rate plus banking77's own
+label noise, which the untouched row estimates; "minus estimate at 0%" removes that. "flagged" is what L001
+reports (dslint: the lowest self-confidence records, as many as confident learning counts off the diagonal;
+Datalab: its defaults, from the embeddings alone, or from the same out-of-fold probabilities dslint computes).
+A flagged row that is not an injected flip counts against precision even when it is one of banking77's own
+errors. "L005" is the noise-amplification verdict at the default thresholds (warning above 5%, error above 10%).
+"time" is wall time on a shared 2-core machine (dslint's includes choosing C and 5-fold cross validation).
+"""
 
 
 def compare(rate: float, noisy: list[str], truth: np.ndarray, embeddings: np.ndarray,
