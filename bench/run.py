@@ -47,9 +47,12 @@ class Options:
 class Results:
     machine: dict[str, Any] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)
+    path: Path | None = None  # saved after every measurement, so a stopped run keeps what it measured
 
     def add(self, **run: Any) -> dict[str, Any]:
         self.runs.append(run)
+        if self.path is not None:
+            self.save(self.path)
         return run
 
     def save(self, path: Path = RESULTS_JSON) -> None:
@@ -205,7 +208,7 @@ def previous(opts: Options) -> list[dict[str, Any]]:
 
 def run(opts: Options) -> Results:
     opts.data_dir.mkdir(parents=True, exist_ok=True)
-    res = Results(machine=machine_info(), runs=previous(opts))
+    res = Results(machine=machine_info(), runs=previous(opts), path=opts.results)
     started = time.perf_counter()
     if not opts.merge or "1k" in opts.sizes:
         bench_startup(opts, res)
