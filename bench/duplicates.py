@@ -136,7 +136,7 @@ def child_semantic(spec: dict[str, Any]) -> dict[str, Any]:
     """dslint's semantic stage (faiss kNN + threshold clustering) or Datalab's near_duplicate on the same vectors."""
     import numpy as np
 
-    vectors, planted = synthetic_embeddings(spec["n"], seed=spec["seed"])
+    vectors, planted = synthetic_embeddings(spec["n"], dim=spec.get("dim", 384), seed=spec["seed"])
     start = time.perf_counter()
     if spec["tool"] == "datalab":
         from cleanlab import Datalab
@@ -195,6 +195,16 @@ def recall(findings: list[list[Any]], planted: list[tuple[int, int, str]], kind:
 
 
 def tiers_at(n: int, work: Path) -> list[dict[str, Any]]:
+    saved = REUSE / f"tiers_{n}.json" if REUSE is not None else None
+    if saved is not None and saved.exists():
+        return json.loads(saved.read_text())
+    out = _tiers_at(n, work)
+    if saved is not None:
+        saved.write_text(json.dumps(out))
+    return out
+
+
+def _tiers_at(n: int, work: Path) -> list[dict[str, Any]]:
     rows, planted = synthetic_rows(n, seed=n)
     path = work / f"synthetic_{n}.jsonl"
     write_jsonl(path, rows)
@@ -227,18 +237,25 @@ def model_tier(n: int, work: Path) -> list[dict[str, Any]]:
     return out
 
 
+def side_dim(n: int) -> int:
+    """384 (all-MiniLM-L6-v2's width) up to 10k rows; 64 above, because an exact 100k x 100k search at 384
+    dimensions takes tens of minutes on this shared machine for each tool. Both tools always get the same vectors."""
+    return 384 if n <= 10_000 else 64
+
+
 def semantic_side_by_side(n: int) -> dict[str, Any]:
-    row: dict[str, Any] = {"rows": n}
+    row: dict[str, Any] = {"rows": n, "dim": side_dim(n)}
     for tool in ("dslint", "datalab"):
-        row[tool] = run_child("semantic", {"n": n, "seed": 11, "tool": tool})
+        row[tool] = run_child("semantic", {"n": n, "seed": 11, "tool": tool, **({"dim": row["dim"]} if n > 10_000 else {})})
     return row
 
 
 def knn_crossover(side: dict[str, Any]) -> dict[str, Any]:
     """Exact (flat, from the side-by-side run) against HNSW search on the same vectors: time and recall."""
     n = side["rows"]
-    return {"rows": n, "flat": side["dslint"],
-            "hnsw": run_child("semantic", {"n": n, "seed": 11, "tool": "dslint", "exact_max": 0})}
+    dim = {"dim": side["dim"]} if n > 10_000 else {}
+    return {"rows": n, "dim": side["dim"], "flat": side["dslint"],
+            "hnsw": run_child("semantic", {"n": n, "seed": 11, "tool": "dslint", "exact_max": 0, **dim})}
 
 
 # ---- real sets: the issue's done-when checks --------------------------------------------------------------------
@@ -358,7 +375,8 @@ def render(real: list[str], bins: list[str], tiers: list[dict], model: list[dict
                        f"{m['peak_mib']:.0f} | {m['d003']} |")
     out += ["", "### Semantic tier side by side with cleanlab Datalab", "",
             "Embedding 100k texts is too slow here (~10-80 texts/s on this shared CPU), so both tools get the SAME "
-            "precomputed synthetic embeddings: 384-d unit vectors around 200 topic centres, 2% planted near-copies "
+            "precomputed synthetic embeddings: unit vectors (384-d at 10k, 64-d at 100k: see `side_dim`) around 200 "
+            "topic centres, 2% planted near-copies "
             "(cosine ~0.97-0.99 to an earlier vector). dslint = its semantic stage (faiss kNN graph, k=10, + "
             "threshold-0.95 clustering, what D003 runs); Datalab = `find_issues(features=..., "
             "issue_types={'near_duplicate': {}})` with its defaults. Recall: planted copy flagged with its original in "
@@ -367,7 +385,7 @@ def render(real: list[str], bins: list[str], tiers: list[dict], model: list[dict
             "|---|---|---|---|---|---|---|---|---|---|"]
     for s in side:
         d, c = s["dslint"], s["datalab"]
-        out.append(f"| {s['rows']:,} | {d['seconds']:.1f} | {c['seconds']:.1f} | {c['seconds'] / d['seconds']:.1f}x | "
+        out.append(f"| {s['rows']:,} ({s['dim']}-d) | {d['seconds']:.1f} | {c['seconds']:.1f} | {c['seconds'] / d['seconds']:.1f}x | "
                    f"{d['found']}/{d['planted']} | {c['found']}/{c['planted']} | {d['flagged_unplanted']} | "
                    f"{c['flagged_unplanted']} | {d['peak_mib']:.0f} | {c['peak_mib']:.0f} |")
     if cross:
@@ -375,7 +393,7 @@ def render(real: list[str], bins: list[str], tiers: list[dict], model: list[dict
                 "(sets `knn.EXACT_SEARCH_MAX`):", "", "| rows | flat s | HNSW s | flat recall | HNSW recall |",
                 "|---|---|---|---|---|"]
         for x in cross:
-            out.append(f"| {x['rows']:,} | {x['flat']['seconds']:.1f} | {x['hnsw']['seconds']:.1f} | "
+            out.append(f"| {x['rows']:,} ({x['dim']}-d) | {x['flat']['seconds']:.1f} | {x['hnsw']['seconds']:.1f} | "
                        f"{x['flat']['found']}/{x['flat']['planted']} | {x['hnsw']['found']}/{x['hnsw']['planted']} |")
     return "\n".join(out) + "\n"
 
