@@ -3,7 +3,7 @@
 with cleanlab Datalab's near_duplicate issue on the same embeddings. Writes the "## Duplicates" section of
 bench/RESULTS.md (only that section).
 
-    .venv/bin/python bench/duplicates.py                  # everything (~10 min on 2 shared cores)
+    .venv/bin/python bench/duplicates.py                  # everything (tens of minutes on 2 busy shared cores)
     .venv/bin/python bench/duplicates.py --rows 10000     # one size only
     .venv/bin/python bench/duplicates.py --no-write       # print, leave RESULTS.md alone
     .venv/bin/python bench/duplicates.py --reuse DIR      # keep each measurement in DIR; a rerun reuses them

@@ -55,7 +55,7 @@ class SemanticDuplicatesCheck(Check):
 Embeds every record (prompt and target; the default model is all-MiniLM-L6-v2, run offline, vectors cached)
 and links two records when the cosine similarity of their embeddings is at least `threshold`, looking at each
 record's nearest neighbours in the shared kNN graph (`neighbors-k`, exact faiss inner-product search; an
-HNSW index above 100,000 records). Linked records form clusters; the first occurrence is kept and every
+HNSW index above 50,000 records). Linked records form clusters; the first occurrence is kept and every
 other member is reported with `details.cluster`, `details.kept`, `details.cluster_size`, `details.match` and
 `details.similarity`. Exact copies are left to D001 and records D002 reports to D002; records with different labels are
 never merged (that is a label conflict, not a duplicate). Needs the model: skipped under `--fast`.
