@@ -28,7 +28,6 @@ MINHASH_SEED = 1
 SHINGLE_CHUNK = 65_536
 MEMO_MAX = 20_000
 BUCKET_ALL_PAIRS = 32
-DROP_CODES = ("D001", "D002", "D003")  # findings that mean "this record would be dropped"
 FIRST_TURN, FULL_PROMPT = "first-turn", "full"
 
 _U64 = np.uint64
@@ -36,7 +35,7 @@ _U64 = np.uint64
 
 # ---- shingles and MinHash (per-record work, batched) -------------------------------------------------------------
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
+def fmix64(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser: spreads the weak low bits of a polynomial hash over the whole word."""
     with np.errstate(over="ignore"):
         h = h ^ (h >> _U64(33))
@@ -53,7 +52,7 @@ def _rolling(cps: np.ndarray, k: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         for j in range(k):
             h = h * _U64(1_000_003) + cps[j:j + width]
-    return _fmix64(h + _U64(k))
+    return fmix64(h + _U64(k))
 
 
 def _codepoints(text: str) -> np.ndarray:
@@ -196,7 +195,7 @@ def bucket_groups(signatures: np.ndarray, rows: np.ndarray, threshold: float) ->
     for band in range(bands):
         key = np.full(len(rows), band, dtype=_U64)
         for col in range(band * per, (band + 1) * per):
-            key = _fmix64(key ^ sig[:, col].astype(_U64))
+            key = fmix64(key ^ sig[:, col].astype(_U64))
         order = np.argsort(key, kind="stable")
         ordered = key[order]
         cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from dslint.check import Check
-from dslint.checks.duplicates import MinHashes, _fmix64, candidate_pairs, jaccard
+from dslint.checks.duplicates import MinHashes, fmix64, candidate_pairs, jaccard
 from dslint.data import Record, normalize_text
 from dslint.errors import SkipCheck
 from dslint.model import Finding, Metric, Rule, Severity
@@ -72,7 +72,7 @@ def ngram_hashes(text: str, n: int) -> tuple[np.ndarray, list[str]]:
     h = np.zeros(width, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(n):
-            h = _fmix64(h * np.uint64(0x100000001B3) + ids[j:j + width])
+            h = fmix64(h * np.uint64(0x100000001B3) + ids[j:j + width])
     return h, words
 
 

@@ -15,8 +15,8 @@ from dslint.check import Check
 from dslint.checks.duplicates import (UnionFind, cluster_findings, dropped_by_prior, duplicate_rate,
                                       exact_copies)
 from dslint.data import Record
-from dslint.suppress import noqa_suppresses
 from dslint.model import Finding, Metric, Rule, Severity
+from dslint.suppress import noqa_suppresses
 
 
 def semantic_clusters(indices: np.ndarray, similarities: np.ndarray, members: set[int], threshold: float,
