@@ -381,7 +381,8 @@ The second line is reported as a duplicate of line 1.
 Flags records whose prompt equals an earlier record's prompt (same normalisation as D001) while the
 whole record differs (exact copies are D001). For conversations (chat, ShareGPT) the prompt compared is the
 opening user turn by default (option `prompt-view = "first-turn"`); `prompt-view = "full"` compares every
-turn before the last answer.
+turn before the last answer. Records without an answer (classification texts) are not compared: one text with
+two labels is a label conflict, which the label checks report.
 
 ## Why is this bad?
 A prompt repeated many times overweights one behaviour and lowers the diversity of the set; with different
@@ -415,7 +416,9 @@ The second line repeats the opening prompt of line 1.
         yield from cluster_findings(self, "D001", records, exact)
         dropped = {pos for members in exact.values() for pos in members[1:]}
         view = opening_prompt if self.options.prompt_view == FIRST_TURN else (lambda r: r.prompt)
-        prompt_keys = [None if pos in dropped else (normalize_text(view(r), casefold) or None)
+        # Records without an answer (classification texts) have nothing to repeat a prompt with: a text with two
+        # labels is a label conflict, reported by the label checks.
+        prompt_keys = [None if pos in dropped or not r.target else (normalize_text(view(r), casefold) or None)
                        for pos, r in enumerate(records)]
         repeated = group_by_key(prompt_keys)
         yield from cluster_findings(self, "D004", records, repeated)

@@ -56,6 +56,7 @@ def test_same_text_with_different_labels_is_not_a_duplicate():
               {"text": "great movie", "label": "pos"}]
     _, results = run_exact(values)
     assert [f.location.record for f in findings(results, "D001")] == [2]
+    assert findings(results, "D004") == []  # one text with two labels is a label conflict, not a repeated prompt
 
 
 def test_repeated_prompt_with_different_answers_is_its_own_rule_and_exact_copies_are_not_counted_twice():
