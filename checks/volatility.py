@@ -12,6 +12,7 @@ volatile records into the gate.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
 from collections import Counter
@@ -152,10 +153,21 @@ _CODE_LINE = re.compile(
 )
 
 
+_NON_SPACE = re.compile(r"\S")
+# Each mask with the literals one of which every match contains: a text without any skips that regex (same result).
+_MASKS = ((_CODE_BLOCK, ("```", "~~~")), (_INLINE_CODE, ("`",)), (_CODE_LINE, ()), (_URL, ("://", "www.", "@")),
+          (_PIN, ("=", "^", "@")))
+
+
+def _blank(m: re.Match[str]) -> str:
+    return _NON_SPACE.sub(" ", m.group(0))
+
+
 def mask_code(text: str) -> str:
     """The text with code blocks, inline code, code-like lines, URLs and version pins blanked (offsets kept)."""
-    for pattern in (_CODE_BLOCK, _INLINE_CODE, _CODE_LINE, _URL, _PIN):
-        text = pattern.sub(lambda m: re.sub(r"\S", " ", m.group(0)), text)
+    for pattern, needles in _MASKS:
+        if not needles or any(n in text for n in needles):
+            text = pattern.sub(_blank, text)
     return text
 
 
@@ -212,10 +224,13 @@ _HISTORIC_WORDS = re.compile(
 )
 
 
+_SENTENCE_END = re.compile(r"(?<!\bNo)(?<!\b[A-Z])(?<!\d)[.!?]+(?=\s+|$)|\n+")
+
+
 def sentences(text: str) -> Iterator[tuple[int, str]]:
     """(offset, sentence) pairs; a decimal point like 3.5 or 'No. 1' does not end a sentence."""
     start = 0
-    for m in re.finditer(r"(?<!\bNo)(?<!\b[A-Z])(?<!\d)[.!?]+(?=\s+|$)|\n+", text):
+    for m in _SENTENCE_END.finditer(text):
         end = m.end()
         if text[start:end].strip():
             yield start, text[start:end]
@@ -255,8 +270,9 @@ Guard = Callable[[str, "re.Match[str]", Window], bool]
 class Detector:
     """A pattern for one category. `past_ok`: still fires in a sentence anchored in the past. `prompt`: also
     applies to the prompt (it shows the prompt asks about the present); `target`: to the target; `keys`: substrings
-    one of which every match contains, so a sentence without any of them skips the regex. `guard`: an extra veto on
-    a match."""
+    one of which every match contains, so a sentence without any of them skips the regex. `hint`: for a detector
+    without keys, lower-case literals one of which every match contains (as the pattern matches it, ignoring case),
+    so only the sentences where one occurs run the pattern. `guard`: an extra veto on a match."""
 
     category: str
     pattern: re.Pattern[str]
@@ -265,6 +281,7 @@ class Detector:
     target: bool = True
     keys: tuple[str, ...] = ()  # a lower-case substring every match contains (a cheap pre-filter); () = always run
     guard: Guard | None = None
+    hint: tuple[str, ...] = ()
 
 
 def _rx(pattern: str, flags: int = re.I) -> re.Pattern[str]:
@@ -369,13 +386,14 @@ DETECTORS: tuple[Detector, ...] = (
                                 r"(?:winners|champions|presidents|prime ministers|leaders|CEOs|holders|years|seasons|"
                                 r"elections|editions|tournaments|World Cups|Olympics|Super Bowls|albums|releases|"
                                 r"versions|movies|films|books|recipients|laureates)\b"), prompt=True, past_ok=True,
-             guard=_not_howto),
+             guard=_not_howto,
+             hint=("today's", "as of ", "up-to-date", "up to date", "up-to date", "up to-date", "last ")),
     Detector(TIME_RELATIVE, _rx(r"(?:^|\n)\s*(?:Today|Nowadays|Currently|At present),|\bthe current (?:situation|"
                                 r"state of affairs|political|economic|climate|market|events|affairs|trends?|"
                                 r"administration|government|leadership|status)"), prompt=True, past_ok=True,
-             guard=_not_howto),
+             guard=_not_howto, hint=("today,", "nowadays,", "currently,", "at present,", "the current ")),
     Detector(TIME_RELATIVE, _rx(r"\b(?:currently|presently|at the moment)\b"), prompt=True, past_ok=True,
-             guard=_not_howto),
+             guard=_not_howto, hint=("currently", "presently", "at the moment")),
     Detector(TIME_RELATIVE, _rx(
         r"\b(?:this|last|next|earlier this|later this) (?:year|month|week|quarter|spring|summer|autumn|"
         r"fall|winter)\b|\b(?:the )?(?:latest|newest|most recent(?:ly)?|recently|upcoming|forthcoming)\b"),
@@ -384,7 +402,8 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(TIME_RELATIVE, _rx(r"(?<!^)(?<!from )\b(?:today|now|tonight|this morning)\b(?! that)"), prompt=True,
              guard=lambda s, m, w: _not_howto(s, m, w) and (bool(re.search(
                  r"\b(?:who|what|which|how|where|is|are|tell me|list|name)\b", s, re.I)) and "?" in s or bool(
-                 re.search(r"\b(?:most|best|largest|biggest|leading|top)\b", s, re.I)))),
+                 re.search(r"\b(?:most|best|largest|biggest|leading|top)\b", s, re.I))),
+             hint=("today", "now", "tonight", "this morning")),
     # --- explicit dates and years near the present ---
     Detector(RECENT_DATE, _rx(
         r"(?:\b" + _MONTH + r"\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?|\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH +
@@ -393,12 +412,13 @@ DETECTORS: tuple[Detector, ...] = (
         r"(?P<year>20\d\d)(?![\d%])(?:[-–/]\d{2}\b)?"), prompt=True, guard=_year_context, keys=("20",)),
     Detector(RECENT_DATE, _rx(r"\b(?P<year>20\d\d)-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/(?P<y2>20\d\d)\b"),
              prompt=True,
-             guard=lambda s, m, w: w.recent(int(m.group("year") or m.group("y2")))),
+             guard=lambda s, m, w: w.recent(int(m.group("year") or m.group("y2"))), hint=("20",)),
     # --- prices ---
     Detector(PRICE, _rx(_MONEY), guard=_money_guard, keys=_DIGITS),
     Detector(PRICE, _rx(r"\bhow much (?:does|do|is|are|would|will) (?:an? |the )?[\w' -]{2,40}? (?:cost|charge|sell"
                         r"|go for)\b|\b(?:the |current )?(?:price|cost) of (?:an? |the |one )?[A-Z\w][\w' -]{1,30}"
-                        r"(?:\?| (?:today|now|right now|currently))"), prompt=True),
+                        r"(?:\?| (?:today|now|right now|currently))"), prompt=True,
+             hint=("how much ", "price of ", "cost of ")),
     # --- stock and availability ---
     Detector(STOCK, _rx(
         r"\b(?:in stock|out of stock|back in stock|low stock|stock levels?|sold out|restock(?:ed|ing)?|"
@@ -430,12 +450,14 @@ DETECTORS: tuple[Detector, ...] = (
         r"\b(?:the )?(?:latest|current|newest|most recent|last|upcoming|next) (?:stable |major |minor |LTS |public )?"
         r"(?:version|release|update|firmware|edition|model|generation|iOS|Android|iPhone|build)\b"
         r"(?: of [\w .+#-]{1,30}?)?(?: (?:is|was|are)\b| \(?v?\d+(?:\.\d+)+)"), prompt=True,
-        guard=lambda s, m, w: _not_howto(s, m, w) or bool(re.search(r"\d", s[m.end():]))),
+        guard=lambda s, m, w: _not_howto(s, m, w) or bool(re.search(r"\d", s[m.end():])),
+            hint=("version", "release", "update", "firmware", "edition", "model", "generation", "ios", "android",
+                 "iphone", "build")),
     Detector(VERSION, _rx(r"\b(?:version|release|v)\s?\d+(?:\.\d+)+\b[^.!?\n]{0,40}\b(?:was|is|were|will be|has "
                           r"been) (?:released|launched|out|available|expected|due|scheduled)|\b(?:released|launched|"
                           r"shipped|rolled out|introduced) (?:version|release|v)\s?\d+(?:\.\d+)*"), keys=_DIGITS),
     Detector(VERSION, _rx(r"\bwhat(?:'s| is) the (?:latest|newest|current|most recent) (?:version|release|model|"
-                          r"update)"), prompt=True),
+                          r"update)"), prompt=True, hint=("what's the ", "what is the ")),
     # --- changing statistics ---
     Detector(STATISTIC, _rx(
         r"\b(?:population (?:of [\w ,.'-]{2,40}? )?(?:is|was|stands at|of|reached|totals?|exceeds?)|"
@@ -469,15 +491,21 @@ DETECTORS: tuple[Detector, ...] = (
                             r"search engine|brand|console|framework|database|website))"), prompt=True,
              guard=lambda s, m, w: bool(re.search(r"\b(?:world|worldwide|globally|in the (?:United States|US|U\.S\.|"
                                                   r"UK|country|nation)|on (?:YouTube|Spotify|Instagram|TikTok|Twitter|"
-                                                  r"Netflix|Twitch)|ever|of all time|today|currently|now)\b", s))),
+                                                  r"Netflix|Twitch)|ever|of all time|today|currently|now)\b", s)),
+             hint=("most popular", "most used", "most visited",
+                   "most watched", "most spoken", "most played",
+                   "most common")),
     Detector(STATISTIC, _rx(r"\b(?:most|least) (?:popular|widely used|used|downloaded|valuable) (?:\w+ )?"
                             r"(?:cryptocurrenc(?:y|ies)|apps?|browsers?|smartphones?|phones?|programming languages?|"
                             r"social (?:media|network)s?|platforms?|streaming (?:service|platform)s?|search engines?|"
-                            r"brands?|consoles?|frameworks?|databases?|websites?|operating systems?)\b"), prompt=True),
+                            r"brands?|consoles?|frameworks?|databases?|websites?|operating systems?)\b"), prompt=True,
+             hint=("most popular ", "most widely used ", "most used ", "most downloaded ",
+                   "most valuable ", "least popular ", "least widely used ", "least used ",
+                   "least downloaded ", "least valuable ")),
     Detector(STATISTIC, _rx(r"\bwhat(?:'s| is| was) (?:the |its |their )?(?:current |total )?"
                             r"(?:population|exchange rate|GDP|unemployment rate|"
                             r"inflation rate|interest rate|market cap|net worth|stock price|share price) of"),
-             prompt=True),
+             prompt=True, hint=("what's ", "what is ", "what was ")),
     # --- news and event phrasing ---
     Detector(NEWS, _rx(
         r"\b(?:yesterday|last (?:night|week|weekend|month)|this (?:week|weekend)|earlier this (?:week|month|year)|"
@@ -526,10 +554,13 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(SPORTS, _rx(r"\b(?:this|last|so far this|next) season\b|\bwill (?:beat|defeat|win|lose to|face)\b"),
              prompt=True,
              guard=lambda s, m, w: bool(re.search(r"\b(?:team|league|game|match|player|coach|goals?|points|wins|"
-                                                  r"playoffs?|championship|scored|season's (?:top|best))\b", s, re.I))),
+                                                  r"playoffs?|championship|scored|season's (?:top|best))\b", s, re.I)),
+             hint=("this season", "last season", "next season", "will beat",
+                   "will defeat", "will win", "will lose to", "will face")),
     Detector(SPORTS, _rx(r"\bwho (?:won|is winning|leads|is leading) (?:the )?(?:game|match|race|league|series|"
                          r"championship|title|cup|final|tournament|Super Bowl|World Cup)?\b(?:[^?]{0,40}"
-                         r"(?:last night|yesterday|this (?:year|season|week)|today|latest|recent))"), prompt=True),
+                         r"(?:last night|yesterday|this (?:year|season|week)|today|latest|recent))"), prompt=True,
+             hint=("who won", "who is winning", "who leads", "who is leading")),
 )
 
 
@@ -538,15 +569,19 @@ DETECTORS: tuple[Detector, ...] = (
 def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = DETECTORS) -> list[VolatileSpan]:
     """Every volatile span in one side's text, first per category (code masked, past-anchored facts skipped)."""
     masked = mask_code(text)
+    parts = list(sentences(masked))
     found: dict[str, VolatileSpan] = {}
-    for offset, sentence in sentences(masked):
+    for i, dets in _candidates(masked, parts, _side_plan(detectors, side)):
+        offset, sentence = parts[i]
         past = None
-        low = sentence.lower()
-        for det in detectors:
-            if det.category in found or not (det.prompt if side == "prompt" else det.target):
+        low = None
+        for det in dets:
+            if det.category in found:
                 continue
-            if det.keys and not any(k in low for k in det.keys):
-                continue
+            if det.keys:
+                low = sentence.lower() if low is None else low
+                if not any(k in low for k in det.keys):
+                    continue
             for m in det.pattern.finditer(sentence):
                 if det.guard is not None and not det.guard(sentence, m, window):
                     continue
@@ -558,6 +593,76 @@ def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = D
                 found[det.category] = VolatileSpan(det.category, text[start:offset + m.end()].strip(), start, side)
                 break
     return sorted(found.values(), key=lambda s: (CATEGORIES.index(s.category), s.start))
+
+
+# Characters that IGNORECASE matches to an ASCII letter but that lower() does not turn into it (Kelvin sign, long s,
+# dotted and dotless i): in a text with one of them a hint cannot stand in for the pattern.
+_FOLDS_TO_ASCII = ("\u212a", "\u017f", "\u0130", "\u0131")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The detectors that apply to one side, in order, each with its literals (keys, else hint; () = none)."""
+
+    detectors: tuple[Detector, ...]
+    literals: tuple[tuple[str, ...], ...]
+    every_literal: tuple[str, ...]
+
+
+def _candidates(masked: str, parts: list[tuple[int, str]], plan: Plan) -> list[tuple[int, list[Detector]]]:
+    """(sentence index, its detectors in order) for the sentences where a detector's keys or hint occur.
+
+    A superset of where a detector can match (the exact key test and the pattern still run on the sentence), found
+    with a few substring searches over the whole text instead of one test per sentence and detector.
+    """
+    low = masked.lower()
+    # lower() kept every offset (so a hit maps to its sentence) and no character folds to ASCII only under IGNORECASE
+    exact = len(low) == len(masked) and not any(c in masked for c in _FOLDS_TO_ASCII)
+    hits: dict[str, list[int]] = {}
+    if exact:
+        starts = [offset for offset, _ in parts]
+        ends = [offset + len(sentence) for offset, sentence in parts]
+        hits = {k: _sentences_hit(low, k, starts, ends) for k in plan.every_literal if k in low}
+    every = range(len(parts))
+    by_sentence: dict[int, list[Detector]] = {}
+    for det, literals in zip(plan.detectors, plan.literals):
+        if not literals or not exact:
+            where: Iterable[int] = every
+        else:
+            where = sorted({i for k in literals if k in hits for i in hits[k]})
+        for i in where:
+            by_sentence.setdefault(i, []).append(det)
+    return sorted(by_sentence.items())
+
+
+def _sentences_hit(low: str, key: str, starts: list[int], ends: list[int]) -> list[int]:
+    """Indices of the sentences in which an occurrence of `key` starts."""
+    hits = []
+    at = low.find(key)
+    while at >= 0:
+        i = bisect.bisect_right(starts, at) - 1
+        if i >= 0 and at < ends[i]:
+            hits.append(i)
+            at = low.find(key, ends[i])
+        else:  # between sentences (a blank stretch)
+            at = low.find(key, at + 1)
+    return hits
+
+
+_PLANS: dict[tuple[int, str], tuple[Any, Plan]] = {}
+
+
+def _side_plan(detectors: Iterable[Detector], side: str) -> Plan:
+    """The detectors that apply to `side` with their literals (memoised for a tuple of detectors)."""
+    cached = _PLANS.get((id(detectors), side))
+    if cached is not None and cached[0] is detectors:
+        return cached[1]
+    dets = tuple(d for d in detectors if (d.prompt if side == "prompt" else d.target))
+    literals = tuple(d.keys or d.hint for d in dets)
+    plan = Plan(dets, literals, tuple(sorted({k for ks in literals for k in ks})))
+    if isinstance(detectors, tuple):  # a tuple is the same every call; a list or an iterator may not be
+        _PLANS[(id(detectors), side)] = (detectors, plan)
+    return plan
 
 
 def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True) -> list[VolatileSpan]:
