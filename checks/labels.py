@@ -120,21 +120,30 @@ class PredProbs:
     folds: int
 
 
-@provides("label_features", heavy=True)
-def _label_features(label_data: LabelData, texts: list[str], prompts: list[str], embedder: Any,
-                    embedding_cache: Any) -> np.ndarray:
-    """Embeddings the labels are predicted from. With a label field these are the shared text embeddings (the
-    same cache entries as `embeddings`); with targets as labels only the prompt, or the label would leak in."""
-    from dslint.embed import embed_texts
-
+@provides("labelled_data")
+def _labelled_data(label_data: LabelData) -> LabelData:
+    """`label_data` when there are labels; otherwise skip, before anything asks for embeddings."""
     if label_data.mode == NONE:
         raise SkipCheck(f"no labels: {label_data.reason}")
-    return embed_texts(texts if label_data.mode == LABEL_FIELD else prompts, embedder, embedding_cache)
+    return label_data
+
+
+@provides("label_features", heavy=True)
+def _label_features(labelled_data: LabelData, embeddings: np.ndarray, prompts: list[str], embedder: Any,
+                    embedding_cache: Any) -> np.ndarray:
+    """Embeddings the labels are predicted from. With a label field, the shared `embeddings` artifact itself (one
+    embedding pass for duplicates, outliers and labels); with targets as labels, the prompts alone, or the label
+    would leak into the features (those share the cache entries of `prompt_embeddings`)."""
+    from dslint.embed import embed_texts
+
+    if labelled_data.mode == LABEL_FIELD:
+        return embeddings
+    return embed_texts(prompts, embedder, embedding_cache)
 
 
 @provides("pred_probs", heavy=True)
-def _pred_probs(label_data: LabelData, label_features: np.ndarray, config: Any) -> PredProbs:
-    return out_of_fold(label_features, label_data, folds_of(config))
+def _pred_probs(labelled_data: LabelData, label_features: np.ndarray, config: Any) -> PredProbs:
+    return out_of_fold(label_features, labelled_data, folds_of(config))
 
 
 def choose_c(x: np.ndarray, y: np.ndarray, cv: Any) -> float:
