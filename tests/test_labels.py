@@ -224,6 +224,18 @@ print([m for m in ("torch", "sentence_transformers", "faiss", "cleanlab", "sklea
     assert out[2] == "[]"
 
 
+def test_no_labels_skips_the_label_error_check_before_loading_a_model():
+    code = """
+import sys, dslint
+from dslint.config import Config
+rows = [{"prompt": f"question {i}", "completion": f"a different answer {i}"} for i in range(30)]
+report = dslint.lint(rows, Config(select=["L001"]))
+print([(s.check, s.reason[:10]) for s in report.skipped], "sentence_transformers" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[('label-errors', 'no labels:')] False"
+
+
 # ---- the real default model ----------------------------------------------------------------------------------
 
 @pytest.mark.model
