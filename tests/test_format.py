@@ -72,9 +72,9 @@ def test_records_of_no_known_format(tmp_path: Path) -> None:
 
 
 def test_unknown_format_suggests_a_field_mapping(tmp_path: Path) -> None:
-    path = write_lines(tmp_path / "t.jsonl", ['{"instruction": "Name a fruit.", "context": "", "response": "Kiwi"}'])
+    path = write_lines(tmp_path / "t.jsonl", ['{"question": "Name a fruit.", "answer": "Kiwi"}'])
     [f] = [f for f in run_format(path) if f.code == "F004"]
-    assert 'prompt = "instruction", target = "response"' in f.message
+    assert 'prompt = "question", target = "answer"' in f.message
 
 
 def test_field_errors_name_the_field(tmp_path: Path) -> None:
