@@ -48,11 +48,14 @@ def report_dataset(tmp_path: Path) -> Path:
     lines += lines[:3] + [lines[7]] * 2  # exact duplicates: clusters of 2 and of 3
     near = "I was charged for a plan I never signed up for and want the money back on my card"
     lines += [json.dumps({"text": near + tail, "label": "billing"}) for tail in (" please", " please!", ", thanks")]
-    lines += [json.dumps({"text": t, "label": lab}) for t, lab in VOLATILE]
     lines += [json.dumps({"text": "<script>alert('x')</script> is this escaped?", "label": "account"})] * 2
     lines.append('{"text": "a broken line", "label": ')
     path = tmp_path / "support.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Volatility judges what a model is taught to say, so the volatile facts sit in a chat file's answers.
+    faq = [{"messages": [{"role": "user", "content": f"A question about {topic}?"},
+                         {"role": "assistant", "content": text}]} for text, topic in VOLATILE]
+    (tmp_path / "faq.jsonl").write_text("".join(json.dumps(r) + "\n" for r in faq), encoding="utf-8")
     return path
 
 
@@ -64,7 +67,7 @@ def html_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, str]:
     here = os.getcwd()
     os.chdir(tmp)  # so the page shows the file as `support.jsonl`, as a user running dslint beside it sees it
     try:
-        report = lint(["support.jsonl"], Config(fast=True, cache_dir=str(tmp / "cache")))
+        report = lint(["support.jsonl", "faq.jsonl"], Config(fast=True, cache_dir=str(tmp / "cache")))
     finally:
         os.chdir(here)
     return report, render(report, "html")
