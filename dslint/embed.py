@@ -56,37 +56,66 @@ def model_fingerprint(path: str) -> str:
 
 
 class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on the first encode(): a run whose texts are all cached never
+    imports torch."""
+
     def __init__(self, model: str, batch_size: int = 64):
         _offline()
         from .config import DEFAULT_MODEL
 
-        path = default_model_path() if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}") else model
+        self.name = model
+        self.path = default_model_path() if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}") \
+            else model
+        if not os.path.isdir(self.path):
+            raise ModelError(f"cannot load embedding model '{model}': no such folder (no model is ever downloaded "
+                             f"while checking); {HOW_TO_CONFIGURE}")
+        # The folder's fingerprint (weights and configs, truncation length included) is in the id: new weights
+        # never meet old vectors.
+        self.id = f"st:{model}:{model_fingerprint(self.path)}:normalized"
+        self.batch_size = batch_size
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        if self._model is not None:
+            return self._model
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise ModelError(f"sentence-transformers is not installed: {HOW_TO_CONFIGURE}") from None
+        _quiet_transformers()
         try:
-            self._model = SentenceTransformer(path, device="cpu")
-        except Exception as exc:  # missing folder, no network for a hub name, corrupt weights
-            raise ModelError(f"cannot load embedding model '{model}' ({type(exc).__name__}: {exc}); "
+            self._model = SentenceTransformer(self.path, device="cpu")
+        except Exception as exc:  # missing files, corrupt weights
+            raise ModelError(f"cannot load embedding model '{self.name}' ({type(exc).__name__}: {exc}); "
                              "no model is ever downloaded while checking: set embedding-model in [tool.dslint] "
                              "to a local sentence-transformers folder, to \"lexical\", or run with --fast") from None
-        # The folder's fingerprint and the truncation length are in the id: new weights never meet old vectors.
-        self.id = f"st:{model}:{model_fingerprint(path)}:seq{self._model.max_seq_length}:normalized"
-        self.batch_size = batch_size
+        return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self._model.get_sentence_embedding_dimension() or 0), dtype=np.float32)
+        model = self._load()
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        out = np.zeros((len(texts), dimension() or 0), dtype=np.float32)
         step = max(self.batch_size * 4, 256)
         progress = Progress("embedding", len(texts))
         for start in range(0, len(texts), step):
             chunk = list(texts[start:start + step])
-            out[start:start + len(chunk)] = self._model.encode(
+            out[start:start + len(chunk)] = model.encode(
                 chunk, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False,
                 convert_to_numpy=True)
             progress.update(len(chunk))
         progress.close()
         return out
+
+
+def _quiet_transformers() -> None:
+    """transformers draws its own weight-loading bar on stderr: dslint's progress is the only one it shows."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except Exception:  # an older or newer transformers without these: only cosmetics are lost
+        pass
 
 
 class LexicalEmbedder:

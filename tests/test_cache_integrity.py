@@ -229,8 +229,10 @@ def test_model_weights_replaced_in_place_change_the_cache_key(tmp_path, monkeypa
     before = model_fingerprint(str(folder))
     os.utime(weights, ns=(1, 1))  # same size, other mtime: a copy over the old file
     assert model_fingerprint(str(folder)) != before
-    FakeSentenceTransformer.max_seq_length = 256
-    assert ":seq256:" in SentenceTransformerEmbedder(str(folder)).id
+    # The truncation length lives in the folder's sentence_bert_config.json: changing it changes the key too.
+    before_config = SentenceTransformerEmbedder(str(folder)).id
+    (folder / "sentence_bert_config.json").write_text('{"max_seq_length": 256}')
+    assert SentenceTransformerEmbedder(str(folder)).id != before_config
 
 
 # ---- concurrency: real processes on one cache ----------------------------------------------------------------------
