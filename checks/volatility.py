@@ -618,18 +618,26 @@ def _candidates(masked: str, parts: list[tuple[int, str]], plan: Plan) -> list[t
     low = masked.lower()
     # lower() kept every offset (so a hit maps to its sentence) and no character folds to ASCII only under IGNORECASE
     exact = len(low) == len(masked) and not any(c in masked for c in _FOLDS_TO_ASCII)
-    hits: dict[str, list[int]] = {}
-    if exact:
-        starts = [offset for offset, _ in parts]
-        ends = [offset + len(sentence) for offset, sentence in parts]
-        hits = {k: _sentences_hit(low, k, starts, ends) for k in plan.every_literal if k in low}
     every = range(len(parts))
+    if not exact:
+        return [(i, list(plan.detectors)) for i in every]
+    present = [k for k in plan.every_literal if k in low]
+    if len(parts) == 1:  # one sentence: it is a candidate for every detector with a literal in the text
+        found = set(present)
+        return [(0, [det for det, literals in zip(plan.detectors, plan.literals)
+                     if not literals or not found.isdisjoint(literals)])] if parts else []
+    starts = [offset for offset, _ in parts]
+    ends = [offset + len(sentence) for offset, sentence in parts]
+    hits = {k: _sentences_hit(low, k, starts, ends) for k in present}
     by_sentence: dict[int, list[Detector]] = {}
     for det, literals in zip(plan.detectors, plan.literals):
-        if not literals or not exact:
+        if not literals:
             where: Iterable[int] = every
         else:
-            where = sorted({i for k in literals if k in hits for i in hits[k]})
+            lists = [hits[k] for k in literals if k in hits]
+            if not lists:
+                continue
+            where = lists[0] if len(lists) == 1 else sorted({i for hit in lists for i in hit})
         for i in where:
             by_sentence.setdefault(i, []).append(det)
     return sorted(by_sentence.items())
