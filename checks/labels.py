@@ -92,7 +92,15 @@ def find_labels(records: Sequence[Record], field_name: str = "label") -> LabelDa
 
 @provides("label_data")
 def _label_data(records: list[Record], config: Any) -> LabelData:
-    return find_labels(records, config.fields.get("label") or "label")
+    return find_labels(records, config.fields.get("label") or label_key(records))
+
+
+def label_key(records: Sequence[Record]) -> str:
+    """The field the labels were read from: the first usual label key the first labelled record has."""
+    from dslint.schema import LABEL_FIELDS
+
+    first = next((r for r in records if r.label is not None), None)
+    return next((k for k in LABEL_FIELDS if first is not None and k in first.data), "label")
 
 
 def folds_of(config: Any) -> int:

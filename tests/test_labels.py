@@ -70,6 +70,12 @@ def test_label_field_mode_when_records_carry_labels():
     assert "2 of 2 records carry a label field" in data.reason
 
 
+def test_summary_names_the_field_the_labels_came_from():
+    rows = [{"utterance": f"text {i}", "intent": "ab"[i % 2]} for i in range(12)]
+    (f,) = lint(rows, select=["L006"]).findings
+    assert "12 of 12 records carry a label field ('intent')" in f.message
+
+
 def test_closed_set_of_chat_targets_becomes_the_label():
     rows = [chat(f"ticket {i}: my order is late", "Shipping.") for i in range(10)]
     rows += [chat(f"ticket {i}: I was charged twice", "billing") for i in range(10)]
