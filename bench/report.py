@@ -67,7 +67,12 @@ def size_label(n: int) -> str:
 
 class Runs:
     def __init__(self, runs: list[dict[str, Any]]):
-        self.runs = [r for r in runs if "error" not in r]
+        latest: dict[tuple, dict[str, Any]] = {}  # a measurement repeated later (e.g. on a quieter machine) wins
+        for r in runs:
+            if "error" not in r:  # start-up is measured whole each time: every measurement is kept
+                key = id(r) if r.get("task") == "startup" else None
+                latest[(key, *(r.get(k) for k in ("task", "kind", "size", "profile", "cache", "embeddings")))] = r
+        self.runs = list(latest.values())
         self.errors = [r for r in runs if "error" in r]
 
     def find(self, **match: Any) -> list[dict[str, Any]]:
@@ -290,6 +295,17 @@ def section_floors(runs: Runs) -> str:
     return "\n".join(lines)
 
 
+def warm_versus_cold(runs: Runs, grown: dict[str, Any]) -> float | None:
+    """Extrapolated CPU seconds of a cold full run on the grown set's base: the seeded run (everything but
+    encoding) plus every row's encoding at the per-row CPU cost the warm run paid for its new rows."""
+    seeded = runs.one(task="lint", kind=grown["kind"], size=grown["size"], cache="seeded")
+    if not (seeded and has_cpu(seeded) and has_cpu(grown)):
+        return None
+    new_rows = grown["records"] - seeded["records"]
+    per_row = sum(grown["timings"].get(f"cpu.{k}", 0.0) for k in EMBED_STEPS) / max(new_rows, 1)
+    return seeded["timings"]["cpu.total"] + per_row * seeded["records"]
+
+
 def section_cache(runs: Runs) -> str:
     rows = []
     for cold in runs.find(task="lint", cache="cold"):
@@ -297,21 +313,23 @@ def section_cache(runs: Runs) -> str:
         if warm:
             rows.append([f"{cold['kind']} {size_label(cold['size'])}", "measured", secs(cold["wall"]), secs(warm["wall"]),
                          f"{warm['wall'] / cold['wall']:.0%}"])
-    grown = runs.one(task="lint", cache="warm+1%")
     text = ""
-    if grown:
+    for grown in runs.find(task="lint", cache="warm+1%"):
         seeded = runs.one(task="lint", kind=grown["kind"], size=grown["size"], cache="seeded")
-        per_row, at = embedding_cost_per_row(runs)
-        if seeded and per_row:
-            cold_est = seeded["wall"] + per_row * seeded["records"]
-            rows.append([f"{grown['kind']} {size_label(grown['size'])} + 1% rows", "warm measured, cold extrapolated",
-                         f"{secs(cold_est)} (est.)", secs(grown["wall"]), f"{grown['wall'] / cold_est:.1%}"])
-            text = (f"\nThe +1% row: the warm run is measured — {grown['rows'] - seeded['rows']:,} new rows appended to "
-                    f"the {size_label(grown['size'])} set, whose vectors were in the cache (stand-ins), so the real "
-                    f"model loaded and encoded only the new rows ({secs(embedding_time(grown))} s of embedding "
-                    f"steps). The cold figure is the seeded full run ({secs(seeded['wall'])} s, everything but "
-                    f"encoding) plus {seeded['records']:,} rows × {per_row * 1000:.1f} ms of encoding measured at "
-                    f"{size_label(at)}: an extrapolation, not a measurement.\n")
+        cold_cpu = warm_versus_cold(runs, grown)
+        if seeded and cold_cpu:
+            new_rows = grown["records"] - seeded["records"]
+            per_row = (cold_cpu - seeded["timings"]["cpu.total"]) / seeded["records"]
+            rows.append([f"{grown['kind']} {size_label(grown['size'])} + 1% rows",
+                         "CPU s: warm measured, cold extrapolated", f"{secs(cold_cpu)} (est.)",
+                         secs(grown["timings"]["cpu.total"]), f"{grown['timings']['cpu.total'] / cold_cpu:.1%}"])
+            text += (f"\nThe +1% row: the warm run is measured — {new_rows:,} new rows appended to the "
+                     f"{size_label(grown['size'])} set, whose vectors were in the cache (stand-ins), so the real model "
+                     f"loaded ({secs(step(grown, 'artifact.embedder'))} CPU s) and encoded only the new rows' texts "
+                     f"and prompts ({per_row * 1000:.0f} CPU ms a row). The cold figure is the seeded full run "
+                     f"({secs(seeded['timings']['cpu.total'])} CPU s, everything but encoding) plus "
+                     f"{seeded['records']:,} rows × {per_row * 1000:.0f} CPU ms: an extrapolation, not a measurement. "
+                     f"Wall: warm {secs(grown['wall'])} s at load average {grown.get('load_avg', 0):.0f}.\n")
     return ("## Cold versus warm cache\n\nCold: an empty embedding cache. Warm: the same file again with the cache "
             "the cold run filled.\n\n" + table(["set", "how", "cold s", "warm s", "warm / cold"], rows) + "\n" + text)
 
@@ -363,8 +381,7 @@ def at(run: dict[str, Any], want: int) -> str:
 
 def section_targets(runs: Runs) -> str:
     rows = []
-    start = runs.one(task="startup")
-    if start:
+    for start in sorted(runs.find(task="startup"), key=lambda r: r.get("load_avg", 0)):
         cpu = start.get("cpu_best")
         rows.append(["start-up: `dslint check` 10 rows, --fast < 1 s wall",
                      f"wall {secs(start['best'])} s best, {secs(start['median'])} s median of 5 (load avg "
@@ -382,13 +399,13 @@ def section_targets(runs: Runs) -> str:
                      f"wall {x:.0f}x ({secs(fast['wall'])} s vs {secs(floor['wall'])} s)"
                      + (f"; CPU {cpu_x:.0f}x" if cpu_x is not None else "") + at(fast, 100_000),
                      "met" if shown <= 3 else f"missed: {shown / 3:.0f}x over the target"])
-    grown = runs.one(task="lint", cache="warm+1%")
-    seeded = grown and runs.one(task="lint", kind=grown["kind"], size=grown["size"], cache="seeded")
-    per_row, _ = embedding_cost_per_row(runs)
-    if grown and seeded and per_row:
-        share = grown["wall"] / (seeded["wall"] + per_row * seeded["records"])
-        rows.append(["warm re-run after +1% rows at 100k < 5% of cold", f"{share:.1%} (cold extrapolated)",
-                     "met" if share < 0.05 else f"missed by {(share - 0.05) * 100:.1f} points"])
+    grown = largest(runs, 100_000, task="lint", cache="warm+1%")
+    cold = grown and warm_versus_cold(runs, grown)
+    if cold:
+        share = grown["timings"]["cpu.total"] / cold
+        rows.append(["warm re-run after +1% rows at 100k < 5% of cold",
+                     f"{share:.1%} of the cold run's CPU time (cold extrapolated, see Cold versus warm cache)"
+                     + at(grown, 100_000), "met" if share < 0.05 else f"missed by {(share - 0.05) * 100:.1f} points"])
     else:
         rows.append(["warm re-run after +1% rows at 100k < 5% of cold", "not measured: the 100k run did not get "
                      "that far on the shared machine", "not measured (see Cold versus warm cache)"])
@@ -440,7 +457,7 @@ def section_hotspots(runs: Runs) -> str:
 NOTES = """## What the figures say (read this first)
 
 - **The machine was busy.** Every figure here was taken while other engineers' test suites and benchmarks ran
-  on the same 2 cores (1-minute load average 8-21 through the session). Wall times are therefore 3-15x the CPU
+  on the same 2 cores (1-minute load average 3-22 through the session). Wall times are therefore 3-15x the CPU
   times; the CPU columns are the steadier figures and are what the verdicts use where they were recorded. Re-run
   `python -m bench` on an idle machine for clean wall times.
 - **Stand-ins.** Only the 1k sets were embedded with the real model from a cold cache. At 10k and 100k the full
@@ -458,8 +475,9 @@ NOTES = """## What the figures say (read this first)
   much less work than dslint's full profile (about twenty-five checks). The closest comparable dslint stages are
   the near-duplicate steps (kNN graph, MinHash, duplicate checks) and the label steps, whose cost is dominated by
   `pred_probs`: 5-fold logistic regression (C=10, up to 500 iterations) on the embeddings, where Datalab uses a kNN
-  classifier on the features. The 10x target is missed; recall of planted duplicates and flips is at least as
-  high as Datalab's on these sets (near duplicates: higher).
+  classifier on the features. The 10x target is missed. Recall on the same vectors: exact duplicates equal (100%),
+  near duplicates much higher for dslint (MinHash catches the lexical edits the stand-in vectors blur), label
+  flips a little lower (85% against 92% at 10k) but with fewer false alarms (6 against 16).
 - **Warm runs still load the model.** With every vector cached, a warm full run still spends the model load
   (`artifact.embedder`, 10-60 s here) because the embedder is built before the cache is consulted. Loading the
   model on the first cache miss would make an unchanged re-run skip it entirely (a small change in
