@@ -606,7 +606,16 @@ class Plan:
 
     detectors: tuple[Detector, ...]
     literals: tuple[tuple[str, ...], ...]
-    every_literal: tuple[str, ...]
+    short: tuple[str, ...]  # literals under 3 characters
+    by_prefix: dict[tuple[str, str, str], tuple[str, ...]]  # the others by their first 3 characters
+
+    def present(self, low: str) -> list[str]:
+        """The literals that occur in `low`: only those whose first 3 characters occur in it are searched."""
+        grams = set(zip(low, low[1:], low[2:]))
+        found = [k for k in self.short if k in low]
+        for gram in grams.intersection(self.by_prefix):
+            found += [k for k in self.by_prefix[gram] if k in low]
+        return found
 
 
 def _candidates(masked: str, parts: list[tuple[int, str]], plan: Plan) -> list[tuple[int, list[Detector]]]:
@@ -621,7 +630,7 @@ def _candidates(masked: str, parts: list[tuple[int, str]], plan: Plan) -> list[t
     every = range(len(parts))
     if not exact:
         return [(i, list(plan.detectors)) for i in every]
-    present = [k for k in plan.every_literal if k in low]
+    present = plan.present(low)
     if len(parts) == 1:  # one sentence: it is a candidate for every detector with a literal in the text
         found = set(present)
         return [(0, [det for det, literals in zip(plan.detectors, plan.literals)
@@ -667,7 +676,12 @@ def _side_plan(detectors: Iterable[Detector], side: str) -> Plan:
         return cached[1]
     dets = tuple(d for d in detectors if (d.prompt if side == "prompt" else d.target))
     literals = tuple(d.keys or d.hint for d in dets)
-    plan = Plan(dets, literals, tuple(sorted({k for ks in literals for k in ks})))
+    every = sorted({k for ks in literals for k in ks})
+    by_prefix: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    for k in every:
+        if len(k) >= 3:
+            by_prefix[(k[0], k[1], k[2])] = (*by_prefix.get((k[0], k[1], k[2]), ()), k)
+    plan = Plan(dets, literals, tuple(k for k in every if len(k) < 3), by_prefix)
     if isinstance(detectors, tuple):  # a tuple is the same every call; a list or an iterator may not be
         _PLANS[(id(detectors), side)] = (detectors, plan)
     return plan
