@@ -486,6 +486,13 @@ NOTES = """## What the figures say (read this first)
   never loads torch: the 1k chat full profile took 54.6 CPU s cold and 1.06 CPU s warm (2%). A re-run after
   appending rows pays the model load plus the new rows' encoding (about 65 CPU ms a chat row: its text and its
   prompt).
+- **What breaks first as sets grow.** Time: the fast profile grows about linearly (11x CPU from 10k to 100k)
+  except near-duplicate verification and conflicting-targets (20-24x per 10x rows: more candidate pairs and
+  larger groups); at 1M the fast profile would take about 12 CPU minutes (extrapolated). Memory: about 3.3 KB a
+  chat row (every line is held as a Row and a Record), 469 MiB at 100k, so about 3.4 GiB at 1M — consistent with the
+  3.1 GiB observed mid-run — which is the first limit a bigger set meets (the 4 GiB target at ~1.2M chat rows).
+  In the full profile, the model's encoding (1.5-1.8 CPU hours per 100k chat rows, cold: 54-65 CPU ms a row)
+  dwarfs everything else.
 - **Fixed on the way:** the kNN graph removed each row's own neighbour in a Python loop over rows (seconds at 100k,
   minutes at 1M); it is now one vectorised mask. The engine records wall and CPU seconds per step in
   `Report.timings` (never rendered), which is what these tables read.
