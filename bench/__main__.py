@@ -1,6 +1,7 @@
 """`python -m bench` (or `make bench`): the core benchmark, then bench/RESULTS.md.
 
-    python -m bench                  # 1k, 10k, 100k: fast + full profiles, floors, Datalab (~15-20 min, 2 cores)
+    python -m bench                  # 1k, 10k, 100k: fast + full profiles, floors, Datalab (the 100k full
+                                     # profile and Datalab dominate; see RESULTS.md for each step's cost)
     python -m bench --big            # ... and 1M rows with the fast profile
     python -m bench --sizes 1k       # a quick pass
     python -m bench report           # re-render RESULTS.md from bench/results/core.json
