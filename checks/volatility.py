@@ -198,20 +198,47 @@ _DEFERRAL = re.compile(
     r"(?:my|the) (?:knowledge|training) (?:cutoff|cut-off))", re.I)
 
 
+# Characters that IGNORECASE matches to an ASCII letter but that lower() does not turn into it (Kelvin sign, long s,
+# dotted and dotless i): in a text with one of them a hint cannot stand in for the pattern.
+_FOLDS_TO_ASCII = ("\u212a", "\u017f", "\u0130", "\u0131")
+
+
+# Lower-case words one of which every match of the pattern contains: a text without any skips the regex.
+_FICTION_WORDS = ("write", "compose", "create", "generate", "make up", "tell", "invent", "draft", "come up with",
+                  "continue", "finish", "give me", "imagine", "pretend", "role", "suppose", "you are", "hypothetical",
+                  "fictional")
+_MATH_WORDS = ("calculate", "compute", "solve", "evaluate", "simplify", "equation", "arithmetic", "how much",
+               "how many")
+_DEFERRAL_WORDS = ("access", "browse", "know the ", "check", "consult", "visit", "refer", "cutoff", "cut-off")
+_DIGIT = re.compile(r"\d")
+
+
+def _may_contain(text: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` can hold an IGNORECASE match of a pattern every match of which contains one of `words`."""
+    if any(c in text for c in _FOLDS_TO_ASCII):
+        return True
+    low = text.lower()
+    return any(w in low for w in words)
+
+
 def is_fiction(prompt: str, target: str) -> bool:
     """The prompt asks for a story, poem, role-play or other made-up text (its 'facts' are not claims)."""
-    return bool(_FICTION.search(prompt)) or target.lstrip().lower().startswith("once upon a time")
+    return (_may_contain(prompt, _FICTION_WORDS) and bool(_FICTION.search(prompt))) or \
+        target.lstrip().lower().startswith("once upon a time")
 
 
 def is_math(prompt: str) -> bool:
     """The prompt is arithmetic or a word problem (its prices and numbers are givens, not facts about the world)."""
     masked = mask_code(prompt)
+    # Every match of _MATH holds a digit or one of its words; every amount of money holds a digit.
+    if not _DIGIT.search(masked) and not _may_contain(masked, _MATH_WORDS):
+        return False
     return bool(_MATH.search(masked)) or bool(re.search(_MONEY, masked) and _WORD_PROBLEM.search(masked))
 
 
 def defers(target: str) -> bool:
     """The target declines to state a live fact and points to a current source: the behaviour we want taught."""
-    return bool(_DEFERRAL.search(target))
+    return _may_contain(target, _DEFERRAL_WORDS) and bool(_DEFERRAL.search(target))
 
 
 # ---- sentences, and whether one is anchored in the past ------------------------------------------------------------
@@ -593,11 +620,6 @@ def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = D
                 found[det.category] = VolatileSpan(det.category, text[start:offset + m.end()].strip(), start, side)
                 break
     return sorted(found.values(), key=lambda s: (CATEGORIES.index(s.category), s.start))
-
-
-# Characters that IGNORECASE matches to an ASCII letter but that lower() does not turn into it (Kelvin sign, long s,
-# dotted and dotless i): in a text with one of them a hint cannot stand in for the pattern.
-_FOLDS_TO_ASCII = ("\u212a", "\u017f", "\u0130", "\u0131")
 
 
 @dataclass(frozen=True)
