@@ -23,6 +23,7 @@ from dslint.check import Check
 from dslint.data import Record
 from dslint.errors import SkipCheck
 from dslint.model import Finding, Metric, Rule, Severity
+from dslint.schema import message_text
 from dslint.selection import Selection
 from dslint.suppress import noqa_suppresses
 
@@ -709,12 +710,16 @@ def _side_plan(detectors: Iterable[Detector], side: str) -> Plan:
     return plan
 
 
-def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True) -> list[VolatileSpan]:
+def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True,
+           request: str | None = None) -> list[VolatileSpan]:
     """Volatile spans of one example: the target's, then the prompt's for categories the target did not show.
 
     None for fiction, arithmetic, and a target that declines and points to a current source (the behaviour to keep).
+    `request` is what the user asked (the last user turn of a conversation; default the whole prompt): a system
+    prompt's "You are a helpful assistant" is a persona, not a request for fiction.
     """
-    if is_fiction(prompt, target) or is_math(prompt) or defers(target):
+    asked = prompt if request is None else request
+    if is_fiction(asked, target) or is_math(asked) or defers(target):
         return []
     spans = [s for s in scan(target, "target", window) if not _grounded(s, prompt)]
     if scan_prompt:
@@ -731,6 +736,20 @@ def _grounded(span: VolatileSpan, prompt: str) -> bool:
 def _question_part(prompt: str, passage: int = 200) -> str:
     """The prompt without context passages (long paragraphs that are not questions): what the user asks about."""
     return "\n".join(p for p in prompt.split("\n") if len(p) < passage or p.rstrip().endswith("?"))
+
+
+def request_text(record: Record) -> str:
+    """What the user asked: the last user turn before the answer in a conversation, else the whole prompt."""
+    if record.format not in ("chat", "sharegpt"):
+        return record.prompt
+    key, role_key, text_key = ("messages", "role", "content") if record.format == "chat" else (
+        "conversations", "from", "value")
+    turns = record.data.get(key)
+    if not isinstance(turns, list):
+        return record.prompt
+    users = [message_text(t.get(text_key)) for t in turns
+             if isinstance(t, Mapping) and str(t.get(role_key, "")).lower() in ("user", "human")]
+    return users[-1] if users else record.prompt
 
 
 # ---- where a side lives in the record, for the finding's field path ------------------------------------------------
@@ -788,7 +807,8 @@ class VolatilityCheck(Check):
         counts: Counter[str] = Counter()
         volatile = 0
         for rec in records:
-            spans = [s for s in detect(rec.prompt, rec.target, window, scan_prompt=self.options.scan_prompt)
+            spans = [s for s in detect(rec.prompt, rec.target, window, scan_prompt=self.options.scan_prompt,
+                                       request=request_text(rec))
                      if CODES[s.category] in selected and not noqa_suppresses(rec.noqa, CODES[s.category])]
             if spans:
                 volatile += 1

@@ -272,3 +272,19 @@ def test_keyword_prefilters_never_change_what_is_found(monkeypatch: pytest.Monke
     monkeypatch.setattr(volatility, "DETECTORS", bare)
     monkeypatch.setattr(volatility.scan, "__defaults__", (bare,))
     assert [detect(p, t, WINDOW) for p, t in texts] == with_keys
+
+
+def test_a_system_persona_does_not_switch_detection_off():
+    """'You are a helpful assistant' is a persona, not a request for fiction: the CEO fact is still flagged."""
+    from dslint.engine import lint
+    from dslint.config import Config
+
+    rows = [{"messages": [{"role": "system", "content": "You are a helpful assistant."},
+                          {"role": "user", "content": "Who runs Acme Corp?"},
+                          {"role": "assistant", "content": "The current CEO of Acme Corp is Jane Doe."}]},
+            {"messages": [{"role": "system", "content": "You are a helpful assistant."},
+                          {"role": "user", "content": "Write a short story about a CEO."},
+                          {"role": "assistant", "content": "The current CEO of Acme Corp was a dragon."}]}]
+    report = lint([rows], Config(select=["V"], fast=True))
+    flagged = {f.location.record for f in report.findings if f.code != "V010"}
+    assert flagged == {0}
