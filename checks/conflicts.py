@@ -15,6 +15,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from dslint.check import Check
+from dslint.checks.duplicates import UnionFind
 from dslint.data import Record, normalize_text
 from dslint.errors import SkipCheck
 from dslint.model import Metric, Rule, Severity
@@ -196,25 +197,12 @@ one of them is usually wrong, and for generative sets this is the main visible f
 
 def similar_groups(indices: np.ndarray, similarities: np.ndarray, threshold: float) -> list[list[int]]:
     """Connected components of the graph linking records whose similarity is at or above `threshold`."""
-    n = len(indices)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(n):
+    links = UnionFind()
+    for i in range(len(indices)):
         for j, sim in zip(indices[i], similarities[i]):
             if j >= 0 and sim >= threshold:
-                a, b = find(i), find(int(j))
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    members: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        members[find(i)].append(i)
-    return [m for m in members.values() if len(m) > 1]
+                links.union(i, int(j))
+    return list(links.clusters().values())
 
 
 class OutlierCheck(Check):
