@@ -486,6 +486,10 @@ NOTES = """## What the figures say (read this first)
   never loads torch: the 1k chat full profile took 54.6 CPU s cold and 1.06 CPU s warm (2%). A re-run after
   appending rows pays the model load plus the new rows' encoding (about 65 CPU ms a chat row: its text and its
   prompt).
+- **Datalab at 100k.** dslint's full profile on the 100k classification set took 266 s wall / 292 CPU s (label
+  step 164 CPU s, semantic-conflicts 56, kNN graph 48); Datalab's `find_issues` on the same vectors failed there
+  after several minutes (see Runs that failed; its last stderr line is cleanlab's own advice text) and could not
+  be re-run before the deadline, so the Datalab comparison stops at 10k.
 - **What breaks first as sets grow.** Time: the fast profile grows about linearly (11x CPU from 10k to 100k)
   except near-duplicate verification and conflicting-targets (20-24x per 10x rows: more candidate pairs and
   larger groups); at 1M the fast profile would take about 12 CPU minutes (extrapolated). Memory: about 3.3 KB a
