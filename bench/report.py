@@ -380,7 +380,7 @@ def largest(runs: Runs, want: int, **match: Any) -> dict[str, Any] | None:
 
 
 def at(run: dict[str, Any], want: int) -> str:
-    return "" if run["size"] == want else f" (measured at {size_label(run['size'])}: the {size_label(want)} run did not finish)"
+    return "" if run["size"] == want else f" (measured at {size_label(run['size'])}: the {size_label(want)} run did not complete)"
 
 
 def section_targets(runs: Runs) -> str:
