@@ -487,9 +487,11 @@ NOTES = """## What the figures say (read this first)
   appending rows pays the model load plus the new rows' encoding (about 65 CPU ms a chat row: its text and its
   prompt).
 - **Datalab at 100k.** dslint's full profile on the 100k classification set took 266 s wall / 292 CPU s (label
-  step 164 CPU s, semantic-conflicts 56, kNN graph 48); Datalab's `find_issues` on the same vectors failed there
-  after several minutes (see Runs that failed; its last stderr line is cleanlab's own advice text) and could not
-  be re-run before the deadline, so the Datalab comparison stops at 10k.
+  step 164 CPU s, semantic-conflicts 56, kNN graph 48). On the same vectors Datalab's label check failed after
+  several minutes ("Error in label: Values in pred_probs must be between 0 and 1. Failed to check for these issue
+  types: [LabelIssueManager]": its kNN out-of-sample correction goes negative with the set's exact duplicates),
+  so `find_issues` reported near duplicates only and the harness stopped at `get_issues("label")`. It was not
+  re-run before the deadline; the Datalab comparison stops at 10k.
 - **What breaks first as sets grow.** Time: the fast profile grows about linearly (11x CPU from 10k to 100k)
   except near-duplicate verification and conflicting-targets (20-24x per 10x rows: more candidate pairs and
   larger groups); at 1M the fast profile would take about 12 CPU minutes (extrapolated). Memory: about 3.3 KB a
