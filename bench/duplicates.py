@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import random
-import re
 import resource
 import subprocess
 import sys
@@ -29,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script or as bench.<name>
+from bench.results_md import write_section as write_results_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("DSLINT_SHARED_DATA", "/work/shared/data"))
@@ -400,13 +402,7 @@ def render(real: list[str], bins: list[str], tiers: list[dict], model: list[dict
 
 def write_section(text: str) -> None:
     """Replace (or append) only the '## Duplicates' section of RESULTS.md."""
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        new = pattern.sub(lambda _: text + "\n", current, count=1)
-    else:
-        new = current.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(new, encoding="utf-8")
+    write_results_section(HEADING, text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script or as bench.<name>
+from bench.results_md import write_section as write_results_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(os.environ.get("DSLINT_SHARED_DATA", "/work/shared/data"))
@@ -156,12 +158,7 @@ def compare(rate: float, noisy: list[str], truth: np.ndarray, embeddings: np.nda
 
 def write_section(body: str) -> None:
     """Replace (or add) the '## Label noise' section of bench/RESULTS.md, leaving the others alone."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    section = "## Label noise\n\nMeasured by `bench/label_noise.py`.\n\n" + body
-    pattern = re.compile(r"^## Label noise\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda m: section + "\n", text) if pattern.search(text) else (
-        text.rstrip("\n") + "\n\n" + section)
-    RESULTS.write_text(text, encoding="utf-8")
+    write_results_section("## Label noise", "## Label noise\n\nMeasured by `bench/label_noise.py`.\n\n" + body)
 
 
 def main(argv: list[str] | None = None) -> int:

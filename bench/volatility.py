@@ -18,13 +18,15 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import dslint
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script or as bench.<name>
+from bench.results_md import write_section as write_results_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(os.environ.get("DSLINT_SHARED_DATA", "/work/shared/data"))
@@ -186,14 +188,7 @@ def learned_lines(seed: int = 0) -> list[str]:
 
 def write_section(body: str) -> None:
     """Replace (or add) the '## Volatility' section of bench/RESULTS.md, leaving the others alone."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    section = "## Volatility\n\nMeasured by `bench/volatility.py`.\n\n" + body
-    pattern = re.compile(r"^## Volatility\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda m: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    write_results_section("## Volatility", "## Volatility\n\nMeasured by `bench/volatility.py`.\n\n" + body)
 
 
 def main(argv: list[str] | None = None) -> int:
