@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from collections.abc import Mapping
+from typing import Any, Callable
 
 CHAT = "chat"
 SHAREGPT = "sharegpt"
@@ -92,7 +93,7 @@ def split_turns(turns: list[Any], role_key: str, content_key: str, role_map: Map
         raise FieldError(field, f"'{field}' is empty")
     roles = []
     for i, turn in enumerate(turns):
-        if not isinstance(turn, Mapping):
+        if type(turn) is not dict and not isinstance(turn, Mapping):  # the dict test first: it is the hot path
             raise FieldError(f"{field}[{i}]", f"{field}[{i}] must be an object, got {type(turn).__name__}")
         role = turn.get(role_key)
         if not isinstance(role, str):
