@@ -739,6 +739,7 @@ class ContentCheck(Check):
 
     name = "content"
     rules = CONTENT_RULES
+    streaming = True  # each record is judged alone
 
     @dataclass(frozen=True)
     class Options:
@@ -787,16 +788,28 @@ class InvalidShareCheck(Check):
     name = "format-summary"
     rules = SUMMARY_RULES
     late = True
+    streaming = True  # counts per chunk; a row and its findings are always in the same chunk
+    _rows = _invalid = 0
 
     def run(self, rows: list[Row], prior_findings: list[Finding]) -> Iterator[Finding | Metric]:
+        self._rows = self._invalid = 0
+        yield from self.run_chunk(rows, prior_findings)
+        yield from self.finish()
+
+    def run_chunk(self, rows: list[Row], prior_findings: list[Finding]) -> Iterator[Finding | Metric]:
         counted = [r for r in rows if r.error_kind != BLANK]
         bad = {r.index for r in counted if r.error_kind is not None}
         bad |= {f.location.record for f in prior_findings
                 if f.code.startswith("F") and f.severity >= Severity.ERROR and f.location.record is not None}
-        share = len(bad) / len(counted) if counted else 0.0
+        self._rows += len(counted)
+        self._invalid += len(bad)
+        return iter(())
+
+    def finish(self) -> Iterator[Finding | Metric]:
+        share = self._invalid / self._rows if self._rows else 0.0
         yield Metric("F.invalid_share", share)
-        if bad:
-            yield self.finding("F090", None, invalid=len(bad), rows=len(counted), share=share,
+        if self._invalid:
+            yield self.finding("F090", None, invalid=self._invalid, rows=self._rows, share=share,
                                score=round(share, 4))
 
 

@@ -20,6 +20,7 @@ from dslint.model import Finding, Metric, Rule, Severity
 from .format import conversation, doc, target_turn
 
 CHECK_NAME = "tokens"
+TEMPLATE_NOTE = " with its chat template"
 MESSAGE_OVERHEAD = 4  # role markers and separators per turn when no chat template renders the conversation
 ESTIMATE = "estimate: 1 token per 4 ASCII characters, 1 per other character, +4 per turn"
 
@@ -175,7 +176,7 @@ def exact_counts(records: Sequence[Record], tok: LoadedTokenizer) -> TokenCounts
             continue
         prompt, target = turn_sides(rec)
         out.append(TokenCount(sum(count(prompt)), sum(count(target))))
-    how = f"tokenizer {tok.path}" + (" with its chat template" if rendered_any else "")
+    how = f"tokenizer {tok.path}" + (TEMPLATE_NOTE if rendered_any else "")
     return TokenCounts(tuple(out), how, exact=True)
 
 
@@ -225,8 +226,23 @@ class TokenLengthCheck(Check):
         chat_template: bool = True
         max_seq_len: int | None = None
 
+    streaming = True  # each record is judged alone; the method is reported once, in finish()
+    _method: str | None = None
+
     def run(self, records: list[Record], token_counts: TokenCounts, profile: Any) -> Iterator[Finding | Metric]:
-        yield Metric("F.token_count_method", token_counts.method)
+        self._method = None
+        yield from self.run_chunk(records, token_counts, profile)
+        yield from self.finish()
+
+    def finish(self) -> Iterator[Metric]:
+        if self._method is not None:
+            yield Metric("F.token_count_method", self._method)
+
+    def run_chunk(self, records: list[Record], token_counts: TokenCounts,
+                  profile: Any) -> Iterator[Finding | Metric]:
+        # Over several chunks, a tokenizer's chat template counts as used when any chunk rendered with it.
+        if self._method is None or token_counts.method.endswith(TEMPLATE_NOTE):
+            self._method = token_counts.method
         limit = self.options.max_seq_len or profile.max_seq_len
         if not limit:
             raise SkipCheck(f"no max-seq-len: profile {profile.name} has no token limit; set max-seq-len in "

@@ -795,16 +795,31 @@ class VolatilityCheck(Check):
         today = _dt.date.fromisoformat(self.options.today) if self.options.today else _dt.date.today()
         return Window(today, self.options.recent_years, self.options.future_years)
 
+    streaming = True  # records are judged one by one; the counts behind the share add up over chunks
+    _seen = _total = _volatile = 0
+    _counts: Counter[str] = Counter()
+
     def run(self, records: list[Record], config: Any = None) -> Iterator[Finding | Metric]:
-        if not records:
+        self._seen = self._total = self._volatile = 0
+        self._counts = Counter()
+        yield from self.run_chunk(records, config)
+        yield from self.finish()
+
+    def finish(self) -> Iterator[Finding | Metric]:
+        if not self._seen:
             return
+        if not self._total:
+            raise SkipCheck("no record has a target text: a classification set teaches labels, not facts")
+        yield from self._dataset(self._total, self._volatile, self._counts)
+
+    def run_chunk(self, records: list[Record], config: Any = None) -> Iterator[Finding | Metric]:
+        self._seen += len(records)
         # A record without a target (classification data) teaches a label, not a fact.
         records = [r for r in records if r.target.strip()]
-        if not records:
-            raise SkipCheck("no record has a target text: a classification set teaches labels, not facts")
+        self._total += len(records)
         window = self.window()
         selected = _selected_codes(config)
-        counts: Counter[str] = Counter()
+        counts = self._counts = Counter(self._counts)  # never the class attribute's Counter
         volatile = 0
         for rec in records:
             spans = [s for s in detect(rec.prompt, rec.target, window, scan_prompt=self.options.scan_prompt,
@@ -817,7 +832,7 @@ class VolatilityCheck(Check):
                 yield self.finding(
                     CODES[s.category], rec, field=field_path(rec, s.side), category=s.category, span=s.span,
                     side=s.side, details={"category": s.category, "span": s.span, "start": s.start, "field": s.side})
-        yield from self._dataset(len(records), volatile, counts)
+        self._volatile += volatile
 
     def _dataset(self, total: int, volatile: int, counts: Counter[str]) -> Iterator[Finding | Metric]:
         share = volatile / total

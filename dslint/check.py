@@ -30,6 +30,11 @@ class Check:
     # Run after every other check and receive `prior_findings` (and `prior_metrics`): for checks that judge what
     # others found.
     late: ClassVar[bool] = False
+    # Streaming: run_chunk() on consecutive chunks of rows and records, then finish() once, yields exactly what run()
+    # yields over the whole set (findings of a record depend only on that record; dataset-level findings and every
+    # metric come from finish()). When every selected check streams, the engine reads a file in chunks and never
+    # holds it whole. A late streaming check gets the chunk's earlier findings as `prior_findings`.
+    streaming: ClassVar[bool] = False
 
     def __init__(self, options: Any = None):
         self.options = options if options is not None else self.Options()
@@ -47,6 +52,16 @@ class Check:
 
     def run(self, **artifacts: Any) -> Iterable[Finding | Metric]:
         raise NotImplementedError(f"{type(self).__name__}.run")
+
+    def run_chunk(self, **artifacts: Any) -> Iterable[Finding | Metric]:
+        """Streaming checks: the findings of one chunk (what finish() needs is kept on the instance).
+
+        The default suits a check whose run() is row-local and yields no metric."""
+        return self.run(**artifacts)
+
+    def finish(self) -> Iterable[Finding | Metric]:
+        """Streaming checks: the dataset-level findings and the metrics, after the last chunk."""
+        return ()
 
     # ---- helpers for building findings ----
     def rule(self, code: str) -> Rule:

@@ -463,29 +463,39 @@ def map_rows(rows: list[Row], fields: FieldMap, role: str = "train") -> tuple[li
     out_rows: list[Row] = []
     records: list[Record] = []
     for row, fmt in zip(rows, detected):
-        if row.error_kind is not None:
-            out_rows.append(row)
-            continue
-        value = row.value
-        if type(value) is not dict and not isinstance(value, Mapping):  # the dict test first: the hot path
-            out_rows.append(_failed(row, NOT_OBJECT, f"record is a JSON {_json_type(value)}, not an object"))
-            continue
-        use = fmt or file_format
-        if not use:
-            keys = ", ".join(sorted(map(str, value.keys()))[:8]) or "no keys"
-            out_rows.append(_failed(row, UNKNOWN_FORMAT, f"record matches no known format (keys: {keys})"))
-            continue
-        noqa = _noqa_codes(value.get(NOQA_FIELD))
-        data = {k: v for k, v in value.items() if k != NOQA_FIELD} if NOQA_FIELD in value else value
-        try:
-            mapped = extract(data, use, fields)
-        except FieldError as exc:
-            out_rows.append(_failed(row, FIELD, exc.message, exc.field, fmt=use))
-            continue
-        out_rows.append(Row(row.index, row.path, row.line, value, format=use))
-        records.append(Record(row.index, row.path, row.line, use, data, mapped.prompt, mapped.target, mapped.label,
-                              None, noqa, role))
+        out, record = map_row(row, fmt, file_format, fields, role)
+        out_rows.append(out)
+        if record is not None:
+            records.append(record)
     return out_rows, records, file_format
+
+
+def needs_file_format(row: Row, fmt: str | None) -> bool:
+    """Whether mapping this row depends on its file's format: an object that matches no format by itself."""
+    return fmt is None and row.error_kind is None and (type(row.value) is dict or isinstance(row.value, Mapping))
+
+
+def map_row(row: Row, fmt: str | None, file_format: str, fields: FieldMap, role: str) -> tuple[Row, Record | None]:
+    """One row onto its own format `fmt`, else the file's: the row (carrying its error when it failed) and the
+    record, or None."""
+    if row.error_kind is not None:
+        return row, None
+    value = row.value
+    if type(value) is not dict and not isinstance(value, Mapping):  # the dict test first: the hot path
+        return _failed(row, NOT_OBJECT, f"record is a JSON {_json_type(value)}, not an object"), None
+    use = fmt or file_format
+    if not use:
+        keys = ", ".join(sorted(map(str, value.keys()))[:8]) or "no keys"
+        return _failed(row, UNKNOWN_FORMAT, f"record matches no known format (keys: {keys})"), None
+    noqa = _noqa_codes(value.get(NOQA_FIELD))
+    data = {k: v for k, v in value.items() if k != NOQA_FIELD} if NOQA_FIELD in value else value
+    try:
+        mapped = extract(data, use, fields)
+    except FieldError as exc:
+        return _failed(row, FIELD, exc.message, exc.field, fmt=use), None
+    return (Row(row.index, row.path, row.line, value, format=use),
+            Record(row.index, row.path, row.line, use, data, mapped.prompt, mapped.target, mapped.label, None, noqa,
+                   role))
 
 
 def _failed(row: Row, kind: str, message: str, field_path: str | None = None, fmt: str | None = None) -> Row:
@@ -520,6 +530,107 @@ def load_sources(inputs: Iterable[Any], fields: FieldMap = FieldMap(), role: str
                           notes=notes)
         sources.append(Source(info, rows, records))
     return sources
+
+
+# ---- streaming: the same rows and records, a chunk at a time ---------------------------------------------------
+
+def streamable(inputs: Iterable[Any]) -> bool:
+    """Whether every input is a JSON Lines file (plain or compressed), which can be read a line at a time."""
+    inputs = list(inputs)
+    if not inputs or not all(isinstance(i, (str, os.PathLike)) for i in inputs):
+        return False
+    for path in expand_paths(inputs):
+        if not path.is_file() or (_kind_of(path) or _sniff(path)) != "jsonl":
+            return False
+    return True
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows of one file (rows whose format depends on the whole file come last) and their records."""
+
+    rows: list[Row]
+    records: list[Record]
+
+
+class SourceStream:
+    """JSON Lines files as chunks of at most `chunk_rows` rows: together exactly the rows and records load_sources
+    gives, never all in memory. An object that matches no format by itself is read with its file's format, known
+    only at the end of the file, so such rows wait for the file's last chunk. `infos` fills as files end."""
+
+    def __init__(self, inputs: Iterable[Any], fields: FieldMap = FieldMap(), role: str = "train",
+                 chunk_rows: int = 10_000):
+        self.paths = expand_paths(list(inputs))
+        self.fields, self.role, self.chunk_rows = fields, role, max(1, chunk_rows)
+        self.infos: list[SourceInfo] = []
+        self.chunks = 0
+
+    def __iter__(self) -> Iterator[Chunk]:
+        index = 0
+        for path in self.paths:
+            notes = file_notes(path)
+            for name, kind, rows_iter in iter_source_rows(path):
+                state = _FileState()
+                batch: list[Row] = []
+                for row in track(rows_iter, f"loading {name}"):
+                    batch.append(_reindex(row, index))
+                    index += 1
+                    if len(batch) >= self.chunk_rows:
+                        yield from self._emit(self._map(batch, state))
+                        batch = []
+                yield from self._emit(self._map(batch, state))
+                yield from self._emit(self._finish_file(state))
+                self.infos.append(SourceInfo(path=name, role=self.role, kind=kind, format=state.file_format,
+                                             rows=state.rows, records=state.records, notes=notes))
+        if not self.chunks:  # checks see one empty chunk, as they see an empty set when nothing is loaded
+            self.chunks = 1
+            yield Chunk([], [])
+
+    def _map(self, rows: list[Row], state: _FileState) -> Chunk:
+        chunk = Chunk([], [])
+        for row in rows:
+            fmt = detect_format(row.value, self.fields) if row.error_kind is None else None
+            if fmt:
+                state.formats[fmt] += 1
+            if needs_file_format(row, fmt):
+                state.waiting.append(row)
+                continue
+            self._add(chunk, state, map_row(row, fmt, "", self.fields, self.role))
+        return chunk
+
+    def _finish_file(self, state: _FileState) -> Chunk:
+        chunk = Chunk([], [])
+        for row in state.waiting:
+            self._add(chunk, state, map_row(row, None, state.file_format, self.fields, self.role))
+        state.waiting = []
+        return chunk
+
+    @staticmethod
+    def _add(chunk: Chunk, state: _FileState, mapped: tuple[Row, Record | None]) -> None:
+        row, record = mapped
+        chunk.rows.append(row)
+        state.rows += 1
+        if record is not None:
+            chunk.records.append(record)
+            state.records += 1
+
+    def _emit(self, chunk: Chunk) -> Iterator[Chunk]:
+        if chunk.rows:
+            self.chunks += 1
+            yield chunk
+
+
+@dataclass
+class _FileState:
+    formats: Counter[str] = field(default_factory=Counter)
+    waiting: list[Row] = field(default_factory=list)
+    rows: int = 0
+    records: int = 0
+
+    @property
+    def file_format(self) -> str:
+        # Counted in row order, as map_rows counts: ties go to the format seen first, the same way.
+        return self.formats.most_common(1)[0][0] if self.formats else ""
 
 
 def _rows_of_object(obj: Any, name: str) -> Iterator[Row]:

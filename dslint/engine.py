@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+from array import array
+from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .artifacts import Artifacts, clock, needs_heavy, record_time
 from .check import Check, bind_options, option_names
 from .config import Config, suggest
-from .data import Record, load_sources
+from .data import Record, Row, Source, SourceStream, canonical_json, load_sources, streamable
 from .errors import ConfigError, DslintError, SkipCheck
 from .gate import build_verdict
-from .model import Finding, Metric, Report, Skipped
+from .model import Finding, Metric, Report, Skipped, SourceInfo
 from .plugins import LoadedCheck, discover
 from .profiles import get_profile
 from .selection import Selection
@@ -63,14 +66,29 @@ def plan(config: Config, loaded: list[LoadedCheck]) -> Plan:
     return Plan(checks, skipped, selection)
 
 
+CHUNK_ROWS = 10_000  # rows per chunk when streaming: about 15 MB of chat records in memory at a time
+# What a streaming check may not ask for: whole files or the eval set, which a chunk does not have.
+NOT_PER_CHUNK = {"sources", "eval_sources", "eval_rows", "eval_records", "eval_texts", "eval_embeddings",
+                 "eval_minhash", "neighbors", "prior_metrics"}
+# What finish() may ask for: no rows or records (they are gone), whole-file facts only.
+AT_FINISH = {"config", "profile", "sources", "prior_findings", "prior_metrics"}
+
+
 def lint(
     sources: Any,
     config: Config | None = None,
     *,
     eval_sources: Any = None,
     extra_checks: Iterable[type[Check]] = (),
+    stream: bool | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> Report:
-    """Lint training data (paths, folders, a list of dicts or a datasets.Dataset) and return the Report."""
+    """Lint training data (paths, folders, a list of dicts or a datasets.Dataset) and return the Report.
+
+    The file is streamed (read in chunks of `chunk_rows` rows, never held whole) when every selected check streams
+    and every input is a JSON Lines file; the Report is the same either way. `stream=False` forces loading
+    everything (tests compare both), `stream=True` fails when streaming is impossible.
+    """
     config = config or Config()
     started = clock()
     loaded = discover(extra_checks)
@@ -78,75 +96,191 @@ def lint(
     profile = get_profile(config.profile)
     timings: dict[str, float] = {}
     record_time(timings, "plan", started)
-    loading = clock()
-    train = load_sources(_as_inputs(sources), config.field_map, "train")
-    evals = load_sources(_as_inputs(eval_sources), config.field_map, "eval") if eval_sources is not None else []
-    record_time(timings, "load", loading)
-    store = Artifacts({"sources": train, "eval_sources": evals, "config": config, "profile": profile})
+    inputs = _as_inputs(sources)
+    why_not = streaming_blocker(the_plan, inputs, eval_sources)
+    if stream and why_not:
+        raise ConfigError(f"cannot stream: {why_not}")
+    run = Run(the_plan, config, profile, timings)
+    if stream is not False and not why_not:
+        report = run.streamed(inputs, chunk_rows)
+    else:
+        report = run.materialised(inputs, eval_sources)
+    record_time(timings, "total", started)
+    report.timings = timings
+    return report
 
-    findings: list[Finding] = []
-    metrics: dict[str, Any] = {}
-    skipped = list(the_plan.skipped)
-    records = store.get("records")
-    by_index = {r.index: r for r in records}
-    baseline = read_baseline(config.resolve_path(config.baseline)) if config.baseline else {}
-    suppressed = 0
-    overrides = config.severity_overrides()
 
-    ran_codes: set[str] = set()
-    for check in the_plan.checks:
-        if check.late:
-            store.set("prior_findings", list(findings))
-            store.set("prior_metrics", dict(metrics))
+def streaming_blocker(the_plan: Plan, inputs: list[Any], eval_sources: Any) -> str:
+    """Why this run cannot stream ('' when it can): a check that judges the whole set, an eval set, or an input
+    that is not JSON Lines."""
+    whole = [c.name for c in the_plan.checks if not c.streaming]
+    if whole:
+        return f"check(s) {', '.join(whole)} judge the whole set"
+    per_chunk = [c.name for c in the_plan.checks if NOT_PER_CHUNK & set(c.inputs())
+                 or not set(_parameters(c.finish)) <= AT_FINISH]
+    if per_chunk:
+        return f"check(s) {', '.join(per_chunk)} need whole files or the eval set"
+    if eval_sources is not None:
+        return "an eval set is given"
+    if not streamable(inputs):
+        return "an input is not a JSON Lines file"
+    return ""
+
+
+class Run:
+    """One lint run: checks' results filtered by selection, severity overrides and suppression as they arrive."""
+
+    def __init__(self, the_plan: Plan, config: Config, profile: Any, timings: dict[str, float]):
+        self.plan, self.config, self.profile, self.timings = the_plan, config, profile, timings
+        self.findings: list[Finding] = []
+        self.metrics: dict[str, Any] = {}
+        self.skipped = list(the_plan.skipped)
+        self.baseline = read_baseline(config.resolve_path(config.baseline)) if config.baseline else {}
+        self.suppressed: Counter[str] = Counter()  # per check: a check skipped late takes its count back
+        self.overrides = config.severity_overrides()
+        self.ran_codes: set[str] = set()
+        self.excerpts: dict[int, str] = {}
+        self.seed = {"config": config, "profile": profile}
+
+    # ---- whole set in memory
+    def materialised(self, inputs: list[Any], eval_sources: Any) -> Report:
+        loading = clock()
+        train = load_sources(inputs, self.config.field_map, "train")
+        evals = load_sources(_as_inputs(eval_sources), self.config.field_map, "eval") \
+            if eval_sources is not None else []
+        record_time(self.timings, "load", loading)
+        store = Artifacts({**self.seed, "sources": train, "eval_sources": evals})
+        records = store.get("records")
+        by_index = {r.index: r for r in records}
+        for check in self.plan.checks:
+            if check.late:
+                store.set("prior_findings", list(self.findings))
+                store.set("prior_metrics", dict(self.metrics))
+            accepted = self.call(check, check.run, check.inputs(), store, by_index)
+            if accepted is not None:
+                self.findings.extend(accepted)
+                self.ran_codes.update(code for code in check.codes() if code in self.plan.selection)
+        cache = store.get("embedding_cache") if store.computed("embedding_cache") else None
+        if cache is not None:
+            cache.close()  # release the SQLite file now, not whenever the garbage collector gets to it
+        self.add_excerpts(self.findings, by_index, store.get("rows") if self.findings else [])
+        self.add_timings(store.timings)
+        return self.report([s.info for s in (*train, *evals)], sum(s.info.rows for s in train),
+                           [len(r.text) for r in records])
+
+    # ---- chunk by chunk
+    def streamed(self, inputs: list[Any], chunk_rows: int) -> Report:
+        stream = SourceStream(inputs, self.config.field_map, "train", chunk_rows)
+        checks = list(self.plan.checks)
+        lengths: array[int] = array("q")
+        rows = 0
+        for chunk in _timed(stream, self.timings, "load"):
+            rows += len(chunk.rows)
+            lengths.extend(len(r.text) for r in chunk.records)
+            by_index = {r.index: r for r in chunk.records}
+            store = Artifacts({**self.seed, "rows": chunk.rows, "records": chunk.records})
+            found: list[Finding] = []
+            for check in list(checks):
+                if check.late:
+                    store.set("prior_findings", list(found))
+                accepted = self.call(check, check.run_chunk, check.inputs(), store, by_index)
+                if accepted is None:
+                    checks.remove(check)
+                    found = [f for f in found if f.check != check.name]
+                else:
+                    found.extend(accepted)
+            self.add_excerpts(found, by_index, chunk.rows)
+            self.findings.extend(found)
+            self.add_timings(store.timings)
+        final = Artifacts({**self.seed, "sources": [Source(info) for info in stream.infos],
+                           "prior_findings": self.findings})
+        for check in checks:
+            final.set("prior_metrics", dict(self.metrics))
+            accepted = self.call(check, check.finish, _parameters(check.finish), final, {})
+            if accepted is not None:
+                self.findings.extend(accepted)
+                self.ran_codes.update(code for code in check.codes() if code in self.plan.selection)
+        self.metrics["dataset.streamed_chunks"] = stream.chunks
+        return self.report(stream.infos, rows, lengths)
+
+    # ---- shared
+    def call(self, check: Check, method: Any, inputs: tuple[str, ...], store: Artifacts,
+             by_index: dict[int, Record]) -> list[Finding] | None:
+        """Run one method of a check: the findings it adds (metrics are taken), or None when it skipped itself."""
         try:
-            args = {name: store.get(name) for name in check.inputs()}
+            args = {name: store.get(name) for name in inputs}
             check_started = clock()
-            results = list(check.run(**args))
-            record_time(timings, f"check.{check.name}", check_started)
+            results = list(method(**args))
+            _add_time(self.timings, f"check.{check.name}", check_started)
         except SkipCheck as exc:
-            skipped.append(Skipped(check.name, exc.reason))
-            continue
+            self.skipped.append(Skipped(check.name, exc.reason))
+            self.findings = [f for f in self.findings if f.check != check.name]  # from its earlier chunks
+            self.suppressed.pop(check.name, None)
+            return None
         except DslintError:
             raise
         except Exception as exc:
             raise CheckCrashed(f"check '{check.name}' failed: {type(exc).__name__}: {exc}") from exc
-        ran_codes.update(code for code in check.codes() if code in the_plan.selection)
+        accepted: list[Finding] = []
         for item in results:
             if isinstance(item, Metric):
-                metrics[item.name] = item.value
+                self.metrics[item.name] = item.value
                 continue
-            if item.code not in the_plan.selection:
+            if item.code not in self.plan.selection:
                 continue
-            if item.code in overrides:
-                item = item.with_severity(overrides[item.code])
-            if _suppressed(item, by_index, config, baseline):
-                suppressed += 1
+            if item.code in self.overrides:
+                item = item.with_severity(self.overrides[item.code])
+            if _suppressed(item, by_index, self.config, self.baseline):
+                self.suppressed[check.name] += 1
                 continue
-            findings.append(item)
+            accepted.append(item)
+        return accepted
 
-    cache = store.get("embedding_cache") if store.computed("embedding_cache") else None
-    if cache is not None:
-        cache.close()  # release the SQLite file now, not whenever the garbage collector gets to it
-    findings.sort(key=_sort_key)
-    if records:  # for the HTML report's length chart
-        metrics.setdefault("dataset.length_histogram", length_histogram([len(r.text) for r in records]))
-    report = Report(
-        sources=[s.info for s in (*train, *evals)],
-        findings=findings,
-        skipped=skipped,
-        metrics=metrics,
-        suppressed=suppressed,
-        rows=sum(s.info.rows for s in train),
-        records=len(records),
-        profile=profile.name,
-        excerpts=_excerpts(findings, by_index, store),
-    )
-    report.verdict = build_verdict(report, config, ran_codes)
-    timings.update({(f"cpu.artifact.{name[4:]}" if name.startswith("cpu.") else f"artifact.{name}"): secs
-                    for name, secs in store.timings.items()})
-    record_time(timings, "total", started)
-    report.timings = timings
-    return report
+    def add_excerpts(self, findings: list[Finding], by_index: dict[int, Record], rows: list[Row]) -> None:
+        if findings:
+            self.excerpts.update(_excerpts(findings, by_index, {r.index: r for r in rows}, self.excerpts))
+
+    def add_timings(self, store_timings: dict[str, float]) -> None:
+        for name, secs in store_timings.items():
+            key = f"cpu.artifact.{name[4:]}" if name.startswith("cpu.") else f"artifact.{name}"
+            self.timings[key] = self.timings.get(key, 0.0) + secs
+
+    def report(self, infos: list[SourceInfo], rows: int, lengths: Any) -> Report:
+        self.findings.sort(key=_sort_key)
+        if len(lengths):  # for the HTML report's length chart
+            self.metrics.setdefault("dataset.length_histogram", length_histogram(lengths))
+        report = Report(sources=infos, findings=self.findings, skipped=self.skipped, metrics=self.metrics,
+                        suppressed=sum(self.suppressed.values()), rows=rows, records=len(lengths),
+                        profile=self.profile.name, excerpts=self.excerpts)
+        report.verdict = build_verdict(report, self.config, self.ran_codes)
+        return report
+
+
+def _parameters(method: Any) -> tuple[str, ...]:
+    params = inspect.signature(method).parameters
+    return tuple(n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+
+
+def _timed(items: Iterable[Any], timings: dict[str, float], name: str) -> Iterator[Any]:
+    """Yield `items`, summing the time spent producing them under `name` (reading and mapping, when streaming)."""
+    iterator = iter(items)
+    while True:
+        start = clock()
+        try:
+            item = next(iterator)
+        except StopIteration:
+            _add_time(timings, name, start)
+            return
+        _add_time(timings, name, start)
+        yield item
+
+
+def _add_time(timings: dict[str, float], name: str, start: tuple[float, float]) -> None:
+    """Like record_time, summed over calls (a streamed check runs once per chunk)."""
+    step: dict[str, float] = {}
+    record_time(step, name, start)
+    for key, secs in step.items():
+        timings[key] = timings.get(key, 0.0) + secs
 
 
 def _as_inputs(sources: Any) -> list[Any]:
@@ -180,12 +314,13 @@ def _sort_key(f: Finding) -> tuple:
             loc.record if loc.record is not None else -1, f.code)
 
 
-def _excerpts(findings: list[Finding], by_index: dict[int, Record], store: Artifacts) -> dict[int, str]:
+def _excerpts(findings: list[Finding], by_index: dict[int, Record], rows: dict[int, Row],
+              done: dict[int, str]) -> dict[int, str]:
+    """The start of each finding's record (or of its row when it is no record), by record index."""
     out: dict[int, str] = {}
-    rows = {r.index: r for r in store.get("rows")} if findings else {}
     for f in findings:
         i = f.location.record
-        if i is None or i in out:
+        if i is None or i in out or i in done:
             continue
         rec = by_index.get(i)
         if rec is not None:
@@ -194,8 +329,6 @@ def _excerpts(findings: list[Finding], by_index: dict[int, Record], store: Artif
             row = rows.get(i)
             text = (row.raw if row is not None and row.raw else "") if row is not None else ""
             if row is not None and not text and row.value is not None:
-                from .data import canonical_json
-
                 text = canonical_json(row.value)
         out[i] = text[:EXCERPT_CHARS]
     return out

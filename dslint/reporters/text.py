@@ -54,6 +54,9 @@ def render(report: Report, *, statistics: bool = False, quiet: bool = False) -> 
     for s in report.sources:
         fmt = s.format or "unknown format"
         lines.append(f"read {s.path} as {fmt} ({s.kind}, {s.role}): {s.records:,} records of {s.rows:,} rows")
+    chunks = report.metrics.get("dataset.streamed_chunks")
+    if chunks:
+        lines.append(f"streamed in {chunks:,} chunk(s): every selected check streams, so no file was held whole")
     summary = f"{len(report.findings)} finding(s) ({_sev_summary(report)}); profile {report.profile}"
     if report.suppressed:
         summary += f"; {report.suppressed} suppressed"
