@@ -1,7 +1,13 @@
-"""Big files: peak memory and time of `--select F` on multi-hundred-MB files, and of one 100 MB line.
+"""Big files: peak memory and time of `--select F` on multi-hundred-MB files, of one 100 MB line, and of streaming.
 
     python -m bench.bigfile                          # 256 MB and 1 GB files, a 100 MB line (~10 min, ~7 GB RAM)
     python -m bench.bigfile --sizes 64 --line-mb 10  # a quick pass
+    python -m bench.bigfile --stream-mb 2048 --sizes "" --line-mb 0   # streaming: a 2 GiB file vs a 10x smaller one
+
+Streaming (`--stream-mb N`): `dslint check FILE --select F05,F090,V` (only streaming checks, so the file is read
+in chunks) under /usr/bin/time -v, on an N/10 MiB file with planted problems and on the same file repeated 10 times;
+the peak RSS ratio big/small says whether memory stays flat. The small file is also linted with streaming forced
+off, for the memory streaming saves. Results go to the "## Big files: streaming" section of bench/RESULTS.md.
 
 Each measurement runs in its own process, so its peak RSS is its own. The floor is a plain streaming loop
 (`for line in f: json.loads(line)`), which holds one line at a time: the gap between the floor and dslint is
@@ -19,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.results_md import write_section
 
 RESULTS = Path(__file__).parent / "results" / "bigfile.json"
 WORDS = ("river mountain tax invoice sourdough chess tide orchid bicycle kernel compiler lattice harbour violin "
@@ -78,6 +86,147 @@ def make_long_line(path: Path, line_mb: int) -> None:
             fh.write(json.dumps(value) + "\n")
 
 
+STREAM_SELECT = "F05,F090,V"  # content, unusable-row share, volatility: every one streams
+MATERIALISED = """
+import json, sys
+from dslint.config import Config
+from dslint.engine import lint
+report = lint([sys.argv[1]], Config(select=sys.argv[2].split(","), fast=True, no_cache=True), stream=False)
+print(json.dumps({"rows": report.rows, "findings": len(report.findings), "metrics": {
+    k: v for k, v in report.metrics.items() if not isinstance(v, dict)}}))
+"""
+
+
+def planted_record(rng: random.Random, i: int) -> dict[str, Any] | str:
+    """One line in 500 carries a problem a streaming check finds: a volatile fact, a placeholder, a broken line."""
+    kind = i % 500
+    if kind == 17:
+        return chat_record(f"Who is the current CEO of company {i}?", "As of 2024, the current CEO is Jane Doe.")
+    if kind == 251:
+        return chat_record(f"Introduce yourself {i}", "I am {{name}}, an assistant made by {{author}}.")
+    if kind == 409:
+        return '{"messages": [{"role": "user", "content": "cut short'
+    return record(rng, i)
+
+
+def chat_record(user: str, assistant: str) -> dict[str, Any]:
+    return {"messages": [{"role": "system", "content": "You are a helpful assistant."},
+                         {"role": "user", "content": user}, {"role": "assistant", "content": assistant}]}
+
+
+def make_planted_file(path: Path, size_mb: int, seed: int = 0) -> int:
+    """A chat JSONL file of about `size_mb` MiB with planted problems (see planted_record); returns its lines."""
+    rng = random.Random(seed)
+    target, written, n = size_mb * 1024 * 1024, 0, 0
+    with open(path, "w", encoding="utf-8") as fh:
+        while written < target:
+            value = planted_record(rng, n)
+            line = (value if isinstance(value, str) else json.dumps(value)) + "\n"
+            fh.write(line)
+            written += len(line)
+            n += 1
+    return n
+
+
+def repeat_file(source: Path, path: Path, times: int) -> None:
+    """`times` copies of `source` one after another (the streaming checks judge each line alone)."""
+    with open(path, "wb") as out:
+        for _ in range(times):
+            with open(source, "rb") as fh:
+                while block := fh.read(1 << 24):
+                    out.write(block)
+
+
+def timed(command: list[str], out_path: Path) -> dict[str, Any]:
+    """Run `command` niced under /usr/bin/time -v, stdout to `out_path`: CPU, wall and peak RSS."""
+    with open(out_path, "wb") as out:
+        proc = subprocess.run(["nice", "-n", "5", "/usr/bin/time", "-v", *command], stdout=out,
+                              stderr=subprocess.PIPE, text=True)
+    fields = dict(line.strip().rsplit(": ", 1) for line in proc.stderr.splitlines() if ": " in line)
+    if proc.returncode not in (0, 1):
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    wall = fields.get("Elapsed (wall clock) time (h:mm:ss or m:ss)", "0:0")
+    parts = [float(x) for x in wall.split(":")]
+    return {"cpu_s": float(fields["User time (seconds)"]) + float(fields["System time (seconds)"]),
+            "wall_s": sum(p * 60 ** i for i, p in enumerate(reversed(parts))),
+            "peak_rss_mib": int(fields["Maximum resident set size (kbytes)"]) / 1024}
+
+
+def stream_run(path: Path, folder: Path, materialised: bool = False) -> dict[str, Any]:
+    out = folder / "out.json"
+    if materialised:
+        r = timed([sys.executable, "-c", MATERIALISED, str(path), STREAM_SELECT], out)
+    else:
+        r = timed([sys.executable, "-m", "dslint", "check", str(path), "--select", STREAM_SELECT, "--fast",
+                   "--no-cache", "--exit-zero", "--output-format", "json"], out)
+    if "error" in r:
+        return r
+    report = json.loads(out.read_text(encoding="utf-8"))
+    out.unlink()
+    metrics = report["metrics"]
+    findings = report["findings"] if isinstance(report["findings"], int) else len(report["findings"])
+    rows = report.get("rows", sum(s.get("rows", 0) for s in report.get("sources", [])))
+    r.update(rows=rows, findings=findings, chunks=metrics.get("dataset.streamed_chunks"),
+             invalid_share=metrics.get("F.invalid_share"), volatile_share=metrics.get("V.volatile_share"),
+             file_mib=round(path.stat().st_size / 2**20, 1), streamed=not materialised)
+    r["rows_per_cpu_s"] = r["rows"] / r["cpu_s"] if r["cpu_s"] else 0.0
+    print(f"bigfile: {r}", file=sys.stderr)
+    return r
+
+
+def run_streaming(size_mb: int, folder: Path) -> list[dict[str, Any]]:
+    """The streaming measurement: an N/10 MiB file, the same streamed materialised, and 10 copies of it streamed."""
+    small, big = folder / "stream-small.jsonl", folder / "stream-big.jsonl"
+    lines = make_planted_file(small, max(1, size_mb // 10))
+    print(f"bigfile: wrote {small.name} ({lines:,} lines)", file=sys.stderr)
+    results = [dict(stream_run(small, folder), case="1/10 file, streamed"),
+               dict(stream_run(small, folder, materialised=True), case="1/10 file, loaded whole")]
+    repeat_file(small, big, 10)
+    small.unlink()
+    results.append(dict(stream_run(big, folder), case="whole file, streamed"))
+    big.unlink()
+    return results
+
+
+def stream_table(results: list[dict[str, Any]]) -> str:
+    lines = ["| case | file MiB | rows | chunks | findings | CPU s | wall s | rows / CPU s | peak RSS MiB |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['case']} | error: {r['error']} | | | | | | | |")
+            continue
+        lines.append(f"| {r['case']} | {r['file_mib']:,.0f} | {r['rows']:,} | {r['chunks'] or '-'} "
+                     f"| {r['findings']:,} | {r['cpu_s']:.0f} | {r['wall_s']:.0f} | {r['rows_per_cpu_s']:,.0f} "
+                     f"| {r['peak_rss_mib']:,.0f} |")
+    return "\n".join(lines)
+
+
+def stream_section(results: list[dict[str, Any]]) -> str:
+    ok = {r["case"]: r for r in results if "error" not in r}
+    small, whole, big = (ok.get(c) for c in ("1/10 file, streamed", "1/10 file, loaded whole",
+                                             "whole file, streamed"))
+    notes = []
+    if small and big:
+        notes.append(f"- Peak RSS, 10x the file: {big['peak_rss_mib']:,.0f} / {small['peak_rss_mib']:,.0f} MiB = "
+                     f"**{big['peak_rss_mib'] / small['peak_rss_mib']:.2f}x** (flat: memory does not grow with "
+                     f"the file; it grows only with the findings kept for the report).")
+        notes.append(f"- Throughput: {small['rows_per_cpu_s']:,.0f} rows per CPU second on the small file, "
+                     f"{big['rows_per_cpu_s']:,.0f} on the big one.")
+        same = (small["invalid_share"], small["volatile_share"]) == (big["invalid_share"], big["volatile_share"])
+        notes.append(f"- Same shares on both (the big file is the small one 10 times): {same}.")
+    if small and whole:
+        notes.append(f"- The same 1/10 file loaded whole (`stream=False`): {whole['peak_rss_mib']:,.0f} MiB peak, "
+                     f"{whole['peak_rss_mib'] / small['peak_rss_mib']:.1f}x the streamed run; same findings: "
+                     f"{whole['findings'] == small['findings']}.")
+    return ("## Big files: streaming\n\n"
+            f"`python -m bench.bigfile --stream-mb N`: `dslint check FILE --select {STREAM_SELECT} --fast --no-cache "
+            "--output-format json` under `/usr/bin/time -v` (niced), on a chat file with one planted problem per "
+            "500 lines (a volatile fact, a template placeholder, a broken line) and on that file repeated 10 "
+            "times. Every selected check streams, so the engine reads the file in chunks of 10,000 rows "
+            "(`dataset.streamed_chunks` in the JSON report; the text report says 'streamed in N chunk(s)').\n\n"
+            + stream_table(results) + "\n\n" + "\n".join(notes) + "\n")
+
+
 def measure(task: str, path: Path, select: str = "F") -> dict[str, Any]:
     proc = subprocess.run([sys.executable, "-c", MEASURE, task, str(path), select], capture_output=True, text=True)
     if proc.returncode != 0:
@@ -132,13 +281,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="256,1024", help="file sizes in MiB, comma-separated")
     parser.add_argument("--line-mb", type=int, default=100, help="size of the one long line (0: skip)")
     parser.add_argument("--tmp", type=Path, default=None, help="folder for the generated files (default: a temp dir)")
+    parser.add_argument("--stream-mb", type=int, default=0,
+                        help="streaming: size in MiB of the big file (a tenth of it is the small one); 0: skip")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
-        results = run(sizes, args.line_mb, Path(tmp))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"results": results}, indent=2) + "\n")
-    print(table(results))
+        if sizes or args.line_mb:
+            results = run(sizes, args.line_mb, Path(tmp))
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps({"results": results}, indent=2) + "\n")
+            print(table(results))
+        if args.stream_mb:
+            streamed = run_streaming(args.stream_mb, Path(tmp))
+            (RESULTS.parent / "bigfile-stream.json").write_text(json.dumps({"results": streamed}, indent=2) + "\n")
+            write_section("## Big files: streaming", stream_section(streamed))
+            print(stream_table(streamed))
+            results += streamed
     return 0 if all("error" not in r for r in results) else 1
 
 
