@@ -64,13 +64,15 @@ def record(rng: random.Random, i: int) -> dict[str, Any]:
                          {"role": "assistant", "content": f"{words(rng.randint(20, 90))}."}]}
 
 
-def make_file(path: Path, size_mb: int, seed: int = 0) -> int:
-    """A chat JSONL file of about `size_mb` MiB (varied records); returns the number of lines."""
+def make_file(path: Path, size_mb: int, seed: int = 0, planted: bool = False) -> int:
+    """A chat JSONL file of about `size_mb` MiB (varied records; with `planted`, see planted_record); returns the
+    number of lines."""
     rng = random.Random(seed)
     target, written, n = size_mb * 1024 * 1024, 0, 0
     with open(path, "w", encoding="utf-8") as fh:
         while written < target:
-            line = json.dumps(record(rng, n)) + "\n"
+            value = planted_record(rng, n) if planted else record(rng, n)
+            line = (value if isinstance(value, str) else json.dumps(value)) + "\n"
             fh.write(line)
             written += len(line)
             n += 1
@@ -112,20 +114,6 @@ def planted_record(rng: random.Random, i: int) -> dict[str, Any] | str:
 def chat_record(user: str, assistant: str) -> dict[str, Any]:
     return {"messages": [{"role": "system", "content": "You are a helpful assistant."},
                          {"role": "user", "content": user}, {"role": "assistant", "content": assistant}]}
-
-
-def make_planted_file(path: Path, size_mb: int, seed: int = 0) -> int:
-    """A chat JSONL file of about `size_mb` MiB with planted problems (see planted_record); returns its lines."""
-    rng = random.Random(seed)
-    target, written, n = size_mb * 1024 * 1024, 0, 0
-    with open(path, "w", encoding="utf-8") as fh:
-        while written < target:
-            value = planted_record(rng, n)
-            line = (value if isinstance(value, str) else json.dumps(value)) + "\n"
-            fh.write(line)
-            written += len(line)
-            n += 1
-    return n
 
 
 def repeat_file(source: Path, path: Path, times: int) -> None:
@@ -177,7 +165,7 @@ def stream_run(path: Path, folder: Path, materialised: bool = False) -> dict[str
 def run_streaming(size_mb: int, folder: Path) -> list[dict[str, Any]]:
     """The streaming measurement: an N/10 MiB file, the same streamed materialised, and 10 copies of it streamed."""
     small, big = folder / "stream-small.jsonl", folder / "stream-big.jsonl"
-    lines = make_planted_file(small, max(1, size_mb // 10))
+    lines = make_file(small, max(1, size_mb // 10), planted=True)
     print(f"bigfile: wrote {small.name} ({lines:,} lines)", file=sys.stderr)
     results = [dict(stream_run(small, folder), case="1/10 file, streamed"),
                dict(stream_run(small, folder, materialised=True), case="1/10 file, loaded whole")]
