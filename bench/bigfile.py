@@ -3,6 +3,7 @@
     python -m bench.bigfile                          # 256 MB and 1 GB files, a 100 MB line (~10 min, ~7 GB RAM)
     python -m bench.bigfile --sizes 64 --line-mb 10  # a quick pass
     python -m bench.bigfile --stream-mb 2048 --sizes "" --line-mb 0   # streaming: a 2 GiB file vs a 10x smaller one
+    python -m bench.bigfile --compare-load b84aaa9~ --sizes "" --line-mb 0   # loading: that commit vs this tree
 
 Streaming (`--stream-mb N`): `dslint check FILE --select F05,F090,V` (only streaming checks, so the file is read
 in chunks) under /usr/bin/time -v, on an N/10 MiB file with planted problems and on the same file repeated 10 times;
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -215,6 +217,79 @@ def stream_section(results: list[dict[str, Any]]) -> str:
             + stream_table(results) + "\n\n" + "\n".join(notes) + "\n")
 
 
+LOAD_MEASURE = """
+import json, os, sys, time, tracemalloc
+from dslint.data import load_sources
+path = sys.argv[1]
+start = time.process_time()
+with open(path, "rb") as fh:
+    for line in fh:
+        try:
+            json.loads(line)
+        except ValueError:
+            pass
+floor = time.process_time() - start
+start = time.process_time()
+sources = load_sources([path])
+load = time.process_time() - start
+rows = sum(s.info.rows for s in sources)
+del sources
+tracemalloc.start()
+sources = load_sources([path])
+held = tracemalloc.get_traced_memory()[0]
+print(json.dumps({"rows": rows, "floor_cpu_s": floor, "load_cpu_s": load, "bytes_per_row": held / rows,
+                  "bytes_per_input_byte": held / os.path.getsize(path)}))
+"""
+
+
+def compare_load(rev: str, folder: Path, rows: int = 100_000) -> list[dict[str, Any]]:
+    """Loading (parse + map) of the same synthetic chat set by the dslint of commit `rev` and by this tree: CPU
+    seconds against the json.loads floor, and the memory the loaded rows and records hold."""
+    from bench import synth
+
+    data = synth.write_set("chat", rows, folder)
+    before = folder / "before"
+    before.mkdir()
+    archive = subprocess.run(["git", "archive", rev, "dslint"], capture_output=True, check=True,
+                             cwd=Path(__file__).resolve().parent.parent).stdout
+    subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
+    results = []
+    repo = Path(__file__).resolve().parent.parent
+    for case, pythonpath in ((f"dslint at {rev}", before), ("this tree", repo)):
+        # Run from the temp folder: `python -c` puts the working directory first on sys.path.
+        proc = subprocess.run([sys.executable, "-c", LOAD_MEASURE, str(data)], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(pythonpath)}, cwd=folder)
+        r = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {
+            "error": proc.stderr.strip().splitlines()[-1]}
+        results.append({"case": case, **r})
+        print(f"bigfile: {results[-1]}", file=sys.stderr)
+    return results
+
+
+def load_section(results: list[dict[str, Any]]) -> str:
+    lines = ["| dslint | rows | json.loads floor CPU s | load CPU s | load / floor | bytes held per row | "
+             "per input byte |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['case']} | error: {r['error']} | | | | | |")
+            continue
+        lines.append(f"| {r['case']} | {r['rows']:,} | {r['floor_cpu_s']:.2f} | {r['load_cpu_s']:.2f} "
+                     f"| {r['load_cpu_s'] / r['floor_cpu_s']:.1f}x | {r['bytes_per_row']:,.0f} "
+                     f"| {r['bytes_per_input_byte']:.2f} |")
+    ok = [r for r in results if "error" not in r]
+    note = ""
+    if len(ok) == 2:
+        old, new = ok
+        note = (f"\nLoad CPU {new['load_cpu_s'] / old['load_cpu_s']:.2f}x of before; memory held "
+                f"{new['bytes_per_row'] / old['bytes_per_row']:.2f}x of before.\n")
+    return ("## Loading: CPU and memory per row\n\n"
+            "`python -m bench.bigfile --compare-load REV`: `load_sources` (parse every line, detect the format, map "
+            "to records) on a 100k-row synthetic chat set from bench/synth.py, by the dslint of commit REV and by "
+            "this tree, each in its own process; CPU seconds (process time) next to a plain `json.loads` loop over "
+            "the same file in the same process, and the memory the loaded rows and records hold (tracemalloc).\n\n"
+            + "\n".join(lines) + "\n" + note)
+
+
 def measure(task: str, path: Path, select: str = "F") -> dict[str, Any]:
     proc = subprocess.run([sys.executable, "-c", MEASURE, task, str(path), select], capture_output=True, text=True)
     if proc.returncode != 0:
@@ -269,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="256,1024", help="file sizes in MiB, comma-separated")
     parser.add_argument("--line-mb", type=int, default=100, help="size of the one long line (0: skip)")
     parser.add_argument("--tmp", type=Path, default=None, help="folder for the generated files (default: a temp dir)")
+    parser.add_argument("--compare-load", metavar="REV", default="",
+                        help="loading: compare the dslint of git commit REV with this tree on 100k chat rows")
     parser.add_argument("--stream-mb", type=int, default=0,
                         help="streaming: size in MiB of the big file (a tenth of it is the small one); 0: skip")
     args = parser.parse_args(argv)
@@ -280,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(json.dumps({"results": results}, indent=2) + "\n")
             print(table(results))
+        if args.compare_load:
+            loaded = compare_load(args.compare_load, Path(tmp))
+            write_section("## Loading: CPU and memory per row", load_section(loaded))
+            print(load_section(loaded))
+            results += loaded
         if args.stream_mb:
             streamed = run_streaming(args.stream_mb, Path(tmp))
             (RESULTS.parent / "bigfile-stream.json").write_text(json.dumps({"results": streamed}, indent=2) + "\n")
