@@ -1,12 +1,12 @@
 """Exact and lexical near-duplicates within the training set (D001, D002, D004): no model, fast enough for a hook.
 
 Exact: records whose normalised text (dslint.data.normalize_text: NFKC, whitespace collapsed, casefolded by
-default) and label are equal. Near: MinHash signatures of character 5-gram shingles (datasketch's "affine32"
-scheme, computed in bulk with numpy), candidate pairs from LSH banding with the bands datasketch.MinHashLSH would
-choose, each candidate verified with the exact Jaccard similarity of the shingle sets. The banding is done in
-numpy rather than with MinHashLSH.insert/query (equal candidates, tested; see bench/duplicates.py for speed).
-Clusters come from union-find; the record kept is the first occurrence, every other member gets the finding.
-"""
+default) and label are equal. Near: one-permutation MinHash signatures (128 bins, densified) of character
+5-gram shingles, computed in bulk with numpy; candidate pairs from LSH banding (bands chosen as
+datasketch.MinHashLSH does, weighted towards recall); candidates whose signatures agree far below the threshold
+are dropped, every other one verified with the exact Jaccard similarity of the shingle sets. The banding is
+done in numpy (equal candidates to MinHashLSH with the same bands, tested; see bench/duplicates.py for speed).
+Clusters come from union-find; the record kept is the first occurrence, every other member gets the finding."""
 
 from __future__ import annotations
 
@@ -24,10 +24,15 @@ from dslint.model import Finding, Metric, Rule, Severity
 SHINGLE_CHARS = 5
 NUM_PERM = 128
 MINHASH_SEED = 1
-# Signatures are computed over batches of about this many characters (peak ~NUM_PERM * 4 B * this per batch).
-SHINGLE_CHUNK = 65_536
+# Signatures are computed over batches of about this many characters (peak ~50 B * this per batch).
+SHINGLE_CHUNK = 1 << 20
+EMPTY_BIN = np.uint32(np.iinfo(np.uint32).max)
 MEMO_MAX = 20_000
+PAIR_BLOCK = 4_096  # pairs verified together (their shingle sets are held at once)
 BUCKET_ALL_PAIRS = 32
+# Candidates whose MinHash estimate is this far below the threshold are dropped unverified (see plausible_pairs).
+ESTIMATE_MARGIN = 0.3
+MISS_WEIGHT = 0.7  # LSH banding: weight of false negatives against false positives (see band_params)
 FIRST_TURN, FULL_PROMPT = "first-turn", "full"
 
 _U64 = np.uint64
@@ -98,43 +103,88 @@ def _batch_shingles(texts: Sequence[str], k: int = SHINGLE_CHARS) -> tuple[np.nd
     return np.concatenate(parts_h)[order], owners[order]
 
 
-def _permutations(num_perm: int = NUM_PERM, seed: int = MINHASH_SEED) -> tuple[np.ndarray, np.ndarray]:
-    gen = np.random.RandomState(seed)
-    a = gen.randint(0, 1 << 32, size=num_perm, dtype=np.uint64).astype(np.uint32) | np.uint32(1)  # odd: a bijection
-    b = gen.randint(0, 1 << 32, size=num_perm, dtype=np.uint64).astype(np.uint32)
-    return a, b
-
-
-def minhash_signatures(texts: Sequence[str], num_perm: int = NUM_PERM) -> np.ndarray:
-    """MinHash signatures (n x num_perm, uint32; datasketch's "affine32" scheme) of the texts' shingles.
-
-    A text without shingles gets the all-max signature (it matches nothing). Work goes in batches of about
-    SHINGLE_CHUNK characters, so memory stays bounded whatever the size of the set."""
-    a, b = _permutations(num_perm)
-    sig = np.full((len(texts), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+def _text_batches(texts: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """Consecutive (start, stop) ranges of about SHINGLE_CHUNK characters (at least one text each)."""
     start = 0
     while start < len(texts):
         stop, size = start, 0
         while stop < len(texts) and (size < SHINGLE_CHUNK or stop == start):
             size += len(texts[stop])
             stop += 1
-        hashes, owners = _batch_shingles(texts[start:stop])
-        _fold(sig, hashes, owners + start, a, b)
+        yield start, stop
         start = stop
+
+
+def _sorted_by_owner_then_hash(hashes: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both arrays ordered by (owner, hash): one sort of a packed key (owner, top 40 bits of the hash), ten
+    times faster than np.lexsort; the exact two-key sort only when two different hashes tie (rare)."""
+    if len(owners) and int(owners.max()) < 1 << 24:
+        key = (owners.astype(_U64) << _U64(40)) | (hashes >> _U64(24))
+        order = np.argsort(key)
+        packed, ordered = key[order], hashes[order]
+        if not ((packed[1:] == packed[:-1]) & (ordered[1:] != ordered[:-1])).any():  # ties only between copies
+            return ordered, owners[order]
+    order = np.lexsort((hashes, owners))
+    return hashes[order], owners[order]
+
+
+def shingle_sets(texts: Sequence[str]) -> list[np.ndarray]:
+    """shingles(t) for each text, computed in bulk (one sort per batch instead of one numpy pass per text)."""
+    out: list[np.ndarray] = []
+    for start, stop in _text_batches(texts):
+        hashes, owners = _batch_shingles(texts[start:stop])
+        hashes, owners = _sorted_by_owner_then_hash(hashes, owners)
+        new = np.ones(len(hashes), dtype=bool)
+        new[1:] = (hashes[1:] != hashes[:-1]) | (owners[1:] != owners[:-1])
+        hashes, owners = hashes[new], owners[new]
+        out.extend(np.split(hashes, np.searchsorted(owners, np.arange(1, stop - start))))
+    return out
+
+
+def minhash_signatures(texts: Sequence[str], num_perm: int = NUM_PERM) -> np.ndarray:
+    """One-permutation MinHash signatures (n x num_perm, uint32) of the texts' shingles, densified.
+
+    Each shingle hash is used once: its high 32 bits pick one of num_perm bins, its low 32 bits are the value,
+    and each bin keeps its minimum (O(shingles), not O(shingles x num_perm) as with num_perm permutations).
+    Bins no shingle fell into borrow the value of a non-empty bin of the same record along a fixed probe
+    sequence ("optimal densification", Shrivastava 2017), so two records agree on a bin with probability equal
+    to their Jaccard similarity, as with classic MinHash. A text without shingles gets the all-max signature (it
+    matches nothing). Texts go in batches of about SHINGLE_CHUNK characters, so memory stays bounded."""
+    sig = np.full((len(texts), num_perm), EMPTY_BIN, dtype=np.uint32)
+    flat = sig.reshape(-1)
+    for start, stop in _text_batches(texts):
+        hashes, owners = _batch_shingles(texts[start:stop])
+        slots = (owners + start) * num_perm + ((hashes >> _U64(32)) % _U64(num_perm)).astype(np.int64)
+        np.minimum.at(flat, slots, hashes.astype(np.uint32))
+    _densify(sig)
     return sig
 
 
-def _fold(sig: np.ndarray, hashes: np.ndarray, owners: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-    """Min-fold the permuted shingle hashes of a batch (owners ascending) into their records' signatures, over
-    column chunks so that one huge text cannot blow up memory."""
-    hv = hashes.astype(np.uint32)  # low 32 bits of the mixed hash
-    for lo in range(0, len(hv), SHINGLE_CHUNK):
-        part, own = hv[lo:lo + SHINGLE_CHUNK], owners[lo:lo + SHINGLE_CHUNK]
-        starts = np.concatenate(([0], np.flatnonzero(own[1:] != own[:-1]) + 1))
-        with np.errstate(over="ignore"):
-            permuted = a[:, None] * part[None, :] + b[:, None]  # (perm, shingles); uint32 wraparound = mod 2^32
-        rows = own[starts]
-        sig[rows] = np.minimum(sig[rows], np.minimum.reduceat(permuted, starts, axis=1).T)
+def _densify(sig: np.ndarray, seed: int = MINHASH_SEED, block: int = 1024) -> None:
+    """Fill the empty bins of records that have some shingles: bin j takes the value of the first originally
+    non-empty bin of the record in the order order[:, j] (a fixed random permutation of the bins per j, the same
+    for every record, so equal sets get equal signatures and a bin collides with probability = Jaccard)."""
+    k = sig.shape[1]
+    order = _probe_orders(k, seed)  # order[step][j]: the bin that bin j looks at on its step-th try
+    filled = (sig != EMPTY_BIN).sum(axis=1)
+    rows = np.flatnonzero((filled > 0) & (filled < k))
+    rows = rows[np.argsort(-filled[rows], kind="stable")]  # a block of similar records needs similar steps
+    for lo in range(0, len(rows), block):
+        part = rows[lo:lo + block]
+        orig = sig[part]
+        out = orig.copy()
+        for step in range(k):  # every order reaches a non-empty bin within k steps
+            open_ = out == EMPTY_BIN
+            if not open_.any():
+                break
+            np.copyto(out, np.take(orig, order[step], axis=1), where=open_)
+        sig[part] = out
+
+
+@functools.lru_cache(maxsize=4)
+def _probe_orders(num_perm: int, seed: int) -> np.ndarray:
+    gen = np.random.RandomState(seed)
+    return np.ascontiguousarray(np.stack([gen.permutation(num_perm) for _ in range(num_perm)]).T).astype(np.int64)
 
 
 def jaccard(x: np.ndarray, y: np.ndarray) -> float:
@@ -170,70 +220,127 @@ def _eval_minhash(eval_texts: list[str]) -> MinHashes:
 
 def lsh_threshold(threshold: float) -> float:
     """The LSH banding threshold for a verification threshold: set lower so few true pairs are missed."""
-    return max(0.05, threshold - 0.15)
+    return max(0.05, threshold - 0.2)
 
 
 @functools.lru_cache(maxsize=32)
-def band_params(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
-    """(bands, rows per band) minimising equal-weighted false positive and false negative probability mass
-    around `threshold` (the same criterion as datasketch.MinHashLSH)."""
+def band_params(threshold: float, num_perm: int = NUM_PERM, miss_weight: float = MISS_WEIGHT) -> tuple[int, int]:
+    """(bands, rows per band) minimising the weighted false positive and false negative probability mass around
+    `threshold` (datasketch.MinHashLSH's criterion; its default weights are 0.5 and 0.5). Misses weigh more here:
+    a missed pair is a lost finding, while an extra candidate costs one comparison of signatures."""
     s = np.linspace(0.0, 1.0, 401)
     best, best_err = (num_perm // 4, 4), float("inf")
     for r in range(1, num_perm + 1):
         for b in range(1, num_perm // r + 1):
             p = 1.0 - (1.0 - s ** r) ** b
-            err = np.trapezoid(np.where(s < threshold, p, 0.0), s) + np.trapezoid(np.where(s >= threshold, 1 - p, 0.0), s)
+            err = ((1.0 - miss_weight) * np.trapezoid(np.where(s < threshold, p, 0.0), s)
+                   + miss_weight * np.trapezoid(np.where(s >= threshold, 1 - p, 0.0), s))
             if err < best_err:
                 best, best_err = (b, r), err
     return best
 
 
-def bucket_groups(signatures: np.ndarray, rows: np.ndarray, threshold: float) -> Iterator[np.ndarray]:
-    """For each LSH band, the groups (two or more, ascending positions) of `rows` whose band values are equal."""
+def _band_buckets(signatures: np.ndarray, rows: np.ndarray, threshold: float
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """For each LSH band: `rows` grouped by equal band values (ascending positions inside a group) and the
+    start and size of each group of two or more."""
     bands, per = band_params(round(threshold, 3), signatures.shape[1])
     sig = signatures[rows]
     for band in range(bands):
         key = np.full(len(rows), band, dtype=_U64)
         for col in range(band * per, (band + 1) * per):
             key = fmix64(key ^ sig[:, col].astype(_U64))
-        order = np.argsort(key, kind="stable")
+        order = np.argsort(key, kind="stable")  # stable: ascending rows within a group
         ordered = key[order]
         cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
         starts = np.concatenate(([0], cuts))
-        ends = np.concatenate((cuts, [len(rows)]))
-        shared = ends - starts > 1
-        for start, end in zip(starts[shared].tolist(), ends[shared].tolist()):
-            yield rows[np.sort(order[start:end])]
+        sizes = np.diff(np.concatenate((starts, [len(rows)])))
+        shared = sizes > 1
+        yield rows[order], starts[shared], sizes[shared]
+
+
+def bucket_groups(signatures: np.ndarray, rows: np.ndarray, threshold: float) -> Iterator[np.ndarray]:
+    """For each LSH band, the groups (two or more, ascending positions) of `rows` whose band values are equal."""
+    for grouped, starts, sizes in _band_buckets(signatures, rows, threshold):
+        for start, size in zip(starts.tolist(), sizes.tolist()):
+            yield grouped[start:start + size]
+
+
+def _bucket_pairs(grouped: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Every pair (i < j) of each group up to BUCKET_ALL_PAIRS members; a star and a chain for bigger ones."""
+    out = [np.zeros((0, 2), dtype=np.int64)]
+    for size in np.unique(sizes[sizes <= BUCKET_ALL_PAIRS]).tolist():
+        members = grouped[starts[sizes == size][:, None] + np.arange(size)]  # (groups, size), ascending rows
+        x, y = np.triu_indices(size, 1)
+        out.append(np.stack((members[:, x].ravel(), members[:, y].ravel()), axis=1))
+    for start, size in zip(starts[sizes > BUCKET_ALL_PAIRS].tolist(), sizes[sizes > BUCKET_ALL_PAIRS].tolist()):
+        g = grouped[start:start + size]
+        out.append(np.stack((np.full(size - 1, g[0]), g[1:]), axis=1))
+        out.append(np.stack((g[:-1], g[1:]), axis=1))
+    return np.concatenate(out)
+
+
+def within_pairs(signatures: np.ndarray, members: Sequence[int], threshold: float,
+                 plausible_only: bool = False) -> np.ndarray:
+    """Candidate pairs (rows i < j) of `members` sharing an LSH bucket, unique, ordered by j then i (with
+    `plausible_only`, only those `plausible` keeps). Buckets above BUCKET_ALL_PAIRS members contribute a star
+    and a chain (O(m) pairs) instead of every pair: their members agree on a whole band, so they are linked
+    anyway."""
+    rows = _nonempty(signatures, members)
+    n = np.int64(len(signatures))
+    codes = [np.zeros(0, dtype=np.int64)]
+    for grouped, starts, sizes in _band_buckets(signatures, rows, lsh_threshold(threshold)):
+        pairs = _bucket_pairs(grouped, starts, sizes)
+        if plausible_only:
+            pairs = pairs[plausible(signatures, pairs, threshold)]
+        codes.append(pairs[:, 1] * n + pairs[:, 0])
+    code = np.unique(np.concatenate(codes))
+    return np.stack((code % n, code // n), axis=1)
 
 
 def candidate_pairs(signatures: np.ndarray, members: Sequence[int], threshold: float,
                     cross_from: int | None = None) -> list[tuple[int, int]]:
-    """Candidate pairs (i < j) sharing an LSH bucket, ordered by j then i. With `cross_from`, only pairs with
-    i < cross_from <= j (one from each side). Buckets above BUCKET_ALL_PAIRS members contribute a star and a
-    chain (O(m) pairs) instead of every pair: their members agree on a whole band, so they are linked anyway."""
-    rows = np.array([m for m in members if not _empty(signatures[m])], dtype=np.int64)
+    """Candidate pairs (i < j) sharing an LSH bucket, ordered by j then i (see within_pairs). With `cross_from`,
+    only pairs with i < cross_from <= j (one from each side); buckets with more than BUCKET_ALL_PAIRS ** 2
+    such pairs contribute two stars instead."""
+    if cross_from is None:
+        return [(i, j) for i, j in within_pairs(signatures, members, threshold).tolist()]
     seen: set[tuple[int, int]] = set()
-    for group in bucket_groups(signatures, rows, lsh_threshold(threshold)):
+    for group in bucket_groups(signatures, _nonempty(signatures, members), lsh_threshold(threshold)):
         g = group.tolist()
-        if cross_from is None:
-            if len(g) <= BUCKET_ALL_PAIRS:
-                seen.update((g[x], g[y]) for x in range(len(g)) for y in range(x + 1, len(g)))
-            else:
-                seen.update((g[0], j) for j in g[1:])
-                seen.update(zip(g, g[1:]))
-        else:
-            left = [i for i in g if i < cross_from]
-            right = [j for j in g if j >= cross_from]
-            if len(left) * len(right) <= BUCKET_ALL_PAIRS ** 2:
-                seen.update((i, j) for i in left for j in right)
-            elif left and right:
-                seen.update((left[0], j) for j in right)
-                seen.update((i, right[0]) for i in left)
+        left = [i for i in g if i < cross_from]
+        right = [j for j in g if j >= cross_from]
+        if len(left) * len(right) <= BUCKET_ALL_PAIRS ** 2:
+            seen.update((i, j) for i in left for j in right)
+        elif left and right:
+            seen.update((left[0], j) for j in right)
+            seen.update((i, right[0]) for i in left)
     return sorted(seen, key=lambda p: (p[1], p[0]))
 
 
-def _empty(signature: np.ndarray) -> bool:
-    return bool(signature[0] == np.iinfo(np.uint32).max and (signature == signature[0]).all())
+def plausible(signatures: np.ndarray, pairs: np.ndarray, threshold: float, chunk: int = 65_536) -> np.ndarray:
+    """For each pair (rows of a k x 2 array), whether its MinHash estimate of Jaccard (share of equal bins) is
+    at least threshold - ESTIMATE_MARGIN: the others are not worth an exact verification. Big LSH buckets of
+    records sharing a template yield many pairs far below the threshold; a true pair estimated this low is
+    a rare event (> 6 standard deviations with 128 independent bins)."""
+    keep = np.empty(len(pairs), dtype=bool)
+    for lo in range(0, len(pairs), chunk):
+        i, j = pairs[lo:lo + chunk, 0], pairs[lo:lo + chunk, 1]
+        keep[lo:lo + chunk] = (signatures[i] == signatures[j]).mean(axis=1) >= threshold - ESTIMATE_MARGIN
+    return keep
+
+
+def plausible_pairs(signatures: np.ndarray, pairs: list[tuple[int, int]], threshold: float) -> list[tuple[int, int]]:
+    """The pairs (order kept) that `plausible` keeps."""
+    if not pairs:
+        return pairs
+    keep = plausible(signatures, np.asarray(pairs, dtype=np.int64), threshold)
+    return [pairs[k] for k in np.flatnonzero(keep).tolist()]
+
+
+def _nonempty(signatures: np.ndarray, members: Sequence[int]) -> np.ndarray:
+    rows = np.asarray(members, dtype=np.int64)
+    return rows[~(signatures[rows] == EMPTY_BIN).all(axis=1)] if len(rows) else rows
 
 
 # ---- clusters ----------------------------------------------------------------------------------------------------
@@ -439,7 +546,7 @@ class NearDuplicatesCheck(Check):
              doc="""## What it does
 Finds records that are almost the same text as an earlier one: the Jaccard similarity of their sets of
 character 5-grams (after the D001 normalisation, casefolded) is at least `threshold`. Candidates come from
-MinHash LSH (128 permutations, banded for a Jaccard 0.15 below the threshold so few true pairs are missed) and
+MinHash LSH (128 one-permutation bins, banded for a Jaccard 0.2 below the threshold so few true pairs are missed) and
 every candidate pair is verified with the exact Jaccard similarity, so the sketch adds no false positives. Records are grouped into clusters
 (union-find); the first occurrence is kept, every other member is reported with `details.cluster`,
 `details.kept`, `details.cluster_size`, `details.match` (the record it matched) and `details.similarity`.
@@ -487,18 +594,29 @@ def near_clusters(hashes: MinHashes, members: Sequence[int], threshold: float,
     member that linked it and their Jaccard."""
     uf = UnionFind()
     scores: dict[int, tuple[int, float]] = {}
-    memo: dict[int, np.ndarray] = {}
-    for i, j in candidate_pairs(hashes.signatures, members, threshold):
-        if (labels is not None and labels[i] != labels[j]) or uf.find(i) == uf.find(j):
-            continue
-        score = jaccard(hashes.shingles_of(i, memo), hashes.shingles_of(j, memo))
-        if score >= threshold:
-            uf.union(i, j)
-            scores.setdefault(j, (i, score))
-            scores.setdefault(i, (j, score))
-        if len(memo) > MEMO_MAX:  # bound memory on huge sets; shingles are cheap to recompute
-            memo.clear()
+    both = within_pairs(hashes.signatures, members, threshold, plausible_only=True)
+    keep = np.ones(len(both), dtype=bool)
+    if labels is not None:
+        ids: dict[Any, int] = {}
+        codes = np.array([ids.setdefault(x if isinstance(x, (str, int, type(None))) else repr(x), len(ids))
+                          for x in labels], dtype=np.int64)
+        keep &= codes[both[:, 0]] == codes[both[:, 1]]
+    pairs = [(i, j) for i, j in both[keep].tolist() if labels is None or labels[i] == labels[j]]
+    for lo in range(0, len(pairs), PAIR_BLOCK):
+        block = pairs[lo:lo + PAIR_BLOCK]
+        for (i, j), score in zip(block, pair_jaccards(hashes.texts, block)):
+            if score >= threshold and uf.find(i) != uf.find(j):
+                uf.union(i, j)
+                scores.setdefault(j, (i, score))
+                scores.setdefault(i, (j, score))
     return uf.clusters(), scores
+
+
+def pair_jaccards(texts: Sequence[str], pairs: Sequence[tuple[int, int]]) -> list[float]:
+    """Exact Jaccard similarity of the shingle sets of each pair of texts."""
+    need = sorted({x for pair in pairs for x in pair})
+    sets = dict(zip(need, shingle_sets([texts[x] for x in need])))
+    return [jaccard(sets[i], sets[j]) for i, j in pairs]
 
 
 CHECKS = (ExactDuplicatesCheck, NearDuplicatesCheck)

@@ -9,7 +9,8 @@ import pytest
 
 from dslint import lint
 from dslint.checks.duplicates import (ExactDuplicatesCheck, MinHashes, NearDuplicatesCheck, band_params,
-                                      candidate_pairs, jaccard, minhash_signatures, shingles)
+                                      candidate_pairs, jaccard, lsh_threshold, minhash_signatures, plausible_pairs,
+                                      shingle_sets, shingles)
 from dslint.config import Config
 from tests.conftest import chat, make_records, write_jsonl
 
@@ -105,18 +106,56 @@ def test_shingles_are_deterministic_normalised_and_handle_short_and_empty_text()
     assert jaccard(shingles("abcdefgh"), shingles("zyxwvuts")) == 0.0
 
 
-def test_bulk_signatures_equal_the_definition_for_short_long_empty_and_huge_texts():
-    from dslint.checks.duplicates import _permutations
+def reference_signature(text: str, k: int = 128) -> list[int]:
+    """One-permutation MinHash with optimal densification, written out one shingle and one bin at a time."""
+    from dslint.checks.duplicates import _probe_orders
 
+    empty = 2**32 - 1
+    bins = [empty] * k
+    for h in shingles(text).tolist():
+        bins[(h >> 32) % k] = min(bins[(h >> 32) % k], h & 0xFFFFFFFF)
+    if all(v == empty for v in bins):
+        return bins
+    order = _probe_orders(k, 1)
+    return [v if v != empty else next(bins[b] for b in order[:, j].tolist() if bins[b] != empty)
+            for j, v in enumerate(bins)]
+
+
+def test_bulk_signatures_equal_the_definition_for_short_long_empty_and_huge_texts():
     rng = random.Random(5)
-    texts = ["", "abc", "Hello  World", "y" * 150_000] + [" ".join(str(rng.random()) for _ in range(rng.randint(1, 30)))
-                                                        for _ in range(500)]
+    texts = ["", "abc", "Hello  World", "y" * 150_000, "z" * 3_000_000] + [
+        " ".join(str(rng.random()) for _ in range(rng.randint(1, 30))) for _ in range(500)]
     sig = minhash_signatures(texts)
-    a, b = _permutations()
     for i, text in enumerate(texts):
-        hv = shingles(text).astype(np.uint32)
-        want = (a[:, None] * hv[None, :] + b[:, None]).min(axis=1) if len(hv) else np.full(len(a), 2**32 - 1)
-        assert np.array_equal(sig[i], want), i
+        assert sig[i].tolist() == reference_signature(text), i
+
+
+def test_bulk_shingle_sets_equal_shingles_one_by_one():
+    rng = random.Random(6)
+    texts = ["", "ab", "aaaaaaaaaa", "Hello  World"] + [" ".join(f"w{rng.randrange(50)}" for _ in range(40))
+                                                       for _ in range(200)]
+    for text, got in zip(texts, shingle_sets(texts)):
+        assert np.array_equal(got, shingles(text))
+
+
+def test_densified_signatures_estimate_jaccard_of_short_texts_without_bias():
+    rng = random.Random(7)
+    pairs = []
+    for _ in range(300):
+        words = [f"{rng.randrange(1000)}" for _ in range(8)]
+        pairs.append((" ".join(words), " ".join(words[:6] + ["x", "y"])))
+    sig = minhash_signatures([t for pair in pairs for t in pair])
+    estimates = (sig[0::2] == sig[1::2]).mean(axis=1)
+    exact = [jaccard(shingles(a), shingles(b)) for a, b in pairs]
+    assert float(np.mean(estimates)) == pytest.approx(float(np.mean(exact)), abs=0.02)
+
+
+def test_plausible_pairs_drop_only_candidates_estimated_far_below_the_threshold():
+    sig = np.zeros((3, 10), dtype=np.uint32)
+    sig[1, :6] = 1  # agrees with record 0 on 4 of 10 bins: estimate 0.4
+    sig[2, :1] = 1  # estimates: 0.9 with record 0, 0.5 with record 1
+    assert plausible_pairs(sig, [(0, 1), (0, 2), (1, 2)], 0.8) == [(0, 2), (1, 2)]  # kept from 0.8 - 0.3 up
+    assert plausible_pairs(sig, [(1, 2), (0, 2)], 0.9) == [(0, 2)]
 
 
 def test_minhash_estimates_jaccard():
@@ -136,7 +175,7 @@ def test_banded_candidates_match_datasketch_minhash_lsh_with_the_same_bands():
     texts = base + [t.replace("t1", "q1", 2) for t in base[:30]]
     sig = minhash_signatures(texts)
     ours = set(candidate_pairs(sig, range(len(texts)), 0.8))
-    lsh = MinHashLSH(num_perm=sig.shape[1], params=band_params(0.65))
+    lsh = MinHashLSH(num_perm=sig.shape[1], params=band_params(lsh_threshold(0.8)))
     for i, s in enumerate(sig):
         lsh.insert(i, LeanMinHash(seed=1, hashvalues=s, scheme="affine32"))
     theirs = {(min(i, j), max(i, j)) for j, s in enumerate(sig)
