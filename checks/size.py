@@ -12,7 +12,7 @@ import statistics
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from dslint.check import Check
 from dslint.data import BLANK, Record, Row
@@ -433,16 +433,23 @@ STOPWORDS = {
     "nl": "de het een en is zijn niet ik jij je wat hoe met voor mijn van dat".split(),
 }
 STOPWORD_SETS = {lang: frozenset(words) for lang, words in STOPWORDS.items()}
+STOPWORD_LANGS = {w: tuple(lang for lang, stop in STOPWORD_SETS.items() if w in stop)
+                  for w in frozenset().union(*STOPWORD_SETS.values())}
 # Scripts that identify a language (or a small group) on their own, checked on letters' Unicode names.
 SCRIPTS = (("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("CJK", "zh"), ("CYRILLIC", "ru"),
            ("ARABIC", "ar"), ("DEVANAGARI", "hi"), ("GREEK", "el"), ("HEBREW", "he"), ("THAI", "th"))
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+ASCII_LETTERS = bytes(c if 97 <= c <= 122 else 32 for c in range(256))  # a-z kept, anything else a space
+ASCII_STOPWORDS = {w.encode(): langs for w, langs in STOPWORD_LANGS.items() if w.isascii()}
 SQL_START = re.compile(r"^\s*(select|with|insert|update|delete|create)\b", re.I)
 
 
 def guess_language(text: str) -> str | None:
     """A cheap language guess: a distinctive script, else the Latin-script language with most stopword hits."""
-    letters = [c for c in text[:2000] if c.isalpha()]
+    head = text[:2000]
+    if head.isascii():  # no script to recognise; casefold is lower(); words are runs of a-z
+        return _stopword_language(Counter(head.encode().lower().translate(ASCII_LETTERS).split()), ASCII_STOPWORDS)
+    letters = [c for c in head if c.isalpha()]
     if not letters:
         return None
     scripts: Counter[str] = Counter()
@@ -454,8 +461,17 @@ def guess_language(text: str) -> str | None:
         if scripts.get("ja"):
             return "ja"  # Japanese mixes kana with CJK ideographs
         return scripts.most_common(1)[0][0]
-    words = [w.casefold() for w in WORD.findall(text[:2000])]
-    hits = {lang: sum(w in stop for w in words) for lang, stop in STOPWORD_SETS.items()}
+    return _stopword_language(Counter(w.casefold() for w in WORD.findall(head)))
+
+
+def _stopword_language(words: Counter[Any], stopwords: Mapping[Any, tuple[str, ...]] | None = None) -> str | None:
+    """The language with most stopword occurrences among `words` (at least two; the first listed wins ties);
+    `stopwords` maps each stopword to its languages (STOPWORD_LANGS by default)."""
+    stopwords = STOPWORD_LANGS if stopwords is None else stopwords
+    hits = dict.fromkeys(STOPWORD_SETS, 0)
+    for word in words.keys() & stopwords.keys():
+        for lang in stopwords[word]:
+            hits[lang] += words[word]
     lang, best = max(hits.items(), key=lambda kv: kv[1])
     return lang if best >= 2 else None
 

@@ -255,3 +255,13 @@ def test_a_many_label_taxonomy_is_a_green_flag_and_a_small_one_is_not():
     assert "many-label taxonomy (51 labels)" in metrics["S.green_flags"]
     _, metrics = split(list(DatasetShapeCheck().run(records=labelled({f"l{k}": 2 for k in range(50)}))))
     assert metrics["S.green_flags"] == []
+
+
+def test_ascii_texts_get_the_same_language_guess_as_the_general_path():
+    from dslint.checks.size import guess_language
+
+    texts = ["The cat and the dog", "THE_and the1is are", "der die das und nicht", "de het een en is zijn",
+             "le la les et est", "x" * 2100 + " the and", "What is the price? It is 5 USD, and you can pay.", ""]
+    for text in texts:
+        # a trailing non-ASCII letter that is no stopword forces the general (Unicode) path
+        assert guess_language(text) == guess_language(text + " \u00e9"), text
