@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -127,11 +128,11 @@ def repeat_file(source: Path, path: Path, times: int) -> None:
                     out.write(block)
 
 
-def timed(command: list[str], out_path: Path) -> dict[str, Any]:
+def timed(command: list[str], out_path: Path, **popen: Any) -> dict[str, Any]:
     """Run `command` niced under /usr/bin/time -v, stdout to `out_path`: CPU, wall and peak RSS."""
     with open(out_path, "wb") as out:
         proc = subprocess.run(["nice", "-n", "5", "/usr/bin/time", "-v", *command], stdout=out,
-                              stderr=subprocess.PIPE, text=True)
+                              stderr=subprocess.PIPE, text=True, **popen)
     fields = dict(line.strip().rsplit(": ", 1) for line in proc.stderr.splitlines() if ": " in line)
     if proc.returncode not in (0, 1):
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
@@ -242,25 +243,55 @@ print(json.dumps({"rows": rows, "floor_cpu_s": floor, "load_cpu_s": load, "bytes
 """
 
 
-def compare_load(rev: str, folder: Path, rows: int = 100_000) -> list[dict[str, Any]]:
-    """Loading (parse + map) of the same synthetic chat set by the dslint of commit `rev` and by this tree: CPU
-    seconds against the json.loads floor, and the memory the loaded rows and records hold."""
+FAST_MEASURE = """
+import json, sys
+from dslint.config import Config
+from dslint.engine import lint
+report = lint([sys.argv[1]], Config(fast=True, no_cache=True))
+print(json.dumps({"findings": len(report.findings), "load_cpu_s": report.timings["cpu.load"],
+                  "lint_cpu_s": report.timings["cpu.total"]}))
+"""
+
+
+def engine_copy(rev: str, folder: Path, engine_from_tree: bool) -> Path:
+    """A folder holding a `dslint` package: the checks of commit `rev`, with the engine (dslint/*.py) of `rev` or
+    of this tree, so the two differ only in the engine."""
+    repo = Path(__file__).resolve().parent.parent
+    out = folder / ("tree-engine" if engine_from_tree else "rev-engine")
+    out.mkdir()
+    archive = subprocess.run(["git", "archive", rev, "dslint", "checks"], capture_output=True, check=True,
+                             cwd=repo).stdout
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    shutil.move(str(out / "checks"), str(out / "dslint" / "checks"))
+    if engine_from_tree:
+        for path in (repo / "dslint").rglob("*.py"):
+            target = out / "dslint" / path.relative_to(repo / "dslint")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+    return out
+
+
+def compare_load(rev: str, folder: Path, rows: int = 100_000, fast_profile: bool = False) -> list[dict[str, Any]]:
+    """Loading (parse + map) of the same synthetic chat set by the engine of commit `rev` and by this tree's: CPU
+    seconds against the json.loads floor, the memory the loaded rows and records hold, and with `fast_profile`
+    the whole fast profile's CPU and peak RSS (both with the checks of `rev`)."""
     from bench import synth
 
     data = synth.write_set("chat", rows, folder)
-    before = folder / "before"
-    before.mkdir()
-    archive = subprocess.run(["git", "archive", rev, "dslint"], capture_output=True, check=True,
-                             cwd=Path(__file__).resolve().parent.parent).stdout
-    subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
     results = []
-    repo = Path(__file__).resolve().parent.parent
-    for case, pythonpath in ((f"dslint at {rev}", before), ("this tree", repo)):
+    for case, tree in ((f"engine at {rev}", False), ("this tree's engine", True)):
+        pythonpath = engine_copy(rev, folder, tree)
+        env = {**os.environ, "PYTHONPATH": str(pythonpath)}
         # Run from the temp folder: `python -c` puts the working directory first on sys.path.
         proc = subprocess.run([sys.executable, "-c", LOAD_MEASURE, str(data)], capture_output=True, text=True,
-                              env={**os.environ, "PYTHONPATH": str(pythonpath)}, cwd=folder)
+                              env=env, cwd=folder)
         r = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {
             "error": proc.stderr.strip().splitlines()[-1]}
+        if fast_profile and "error" not in r:
+            fast = timed([sys.executable, "-c", FAST_MEASURE, str(data)], folder / "fast.json", env=env, cwd=folder)
+            if "error" not in fast:
+                fast.update(json.loads((folder / "fast.json").read_text().strip().splitlines()[-1]))
+            r["fast"] = fast
         results.append({"case": case, **r})
         print(f"bigfile: {results[-1]}", file=sys.stderr)
     return results
@@ -282,11 +313,18 @@ def load_section(results: list[dict[str, Any]]) -> str:
         old, new = ok
         note = (f"\nLoad CPU {new['load_cpu_s'] / old['load_cpu_s']:.2f}x of before; memory held "
                 f"{new['bytes_per_row'] / old['bytes_per_row']:.2f}x of before.\n")
+        if "fast" in old and "fast" in new and "error" not in old["fast"] and "error" not in new["fast"]:
+            a, b = old["fast"], new["fast"]
+            note += (f"\nWhole fast profile (`lint(fast=True)`, every model-free check) on the same set, under "
+                     f"/usr/bin/time -v: peak RSS {a['peak_rss_mib']:,.0f} -> {b['peak_rss_mib']:,.0f} MiB "
+                     f"({b['peak_rss_mib'] / a['peak_rss_mib']:.2f}x), lint CPU {a['lint_cpu_s']:.1f} -> "
+                     f"{b['lint_cpu_s']:.1f} s, findings {a['findings']:,} -> {b['findings']:,}.\n")
     return ("## Loading: CPU and memory per row\n\n"
-            "`python -m bench.bigfile --compare-load REV`: `load_sources` (parse every line, detect the format, map "
-            "to records) on a 100k-row synthetic chat set from bench/synth.py, by the dslint of commit REV and by "
-            "this tree, each in its own process; CPU seconds (process time) next to a plain `json.loads` loop over "
-            "the same file in the same process, and the memory the loaded rows and records hold (tracemalloc).\n\n"
+            "`python -m bench.bigfile --compare-load REV [--fast-profile]`: `load_sources` (parse every line, detect "
+            "the format, map to records) on a 100k-row synthetic chat set from bench/synth.py, by the engine "
+            "(dslint/*.py) of commit REV and by this tree's, both with the checks of REV, each in its own process; "
+            "CPU seconds (process time) next to a plain `json.loads` loop over the same file in the same process, "
+            "and the memory the loaded rows and records hold (tracemalloc).\n\n"
             + "\n".join(lines) + "\n" + note)
 
 
@@ -345,7 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--line-mb", type=int, default=100, help="size of the one long line (0: skip)")
     parser.add_argument("--tmp", type=Path, default=None, help="folder for the generated files (default: a temp dir)")
     parser.add_argument("--compare-load", metavar="REV", default="",
-                        help="loading: compare the dslint of git commit REV with this tree on 100k chat rows")
+                        help="loading: compare the engine of git commit REV with this tree's on 100k chat rows")
+    parser.add_argument("--fast-profile", action="store_true",
+                        help="with --compare-load: also the whole fast profile's CPU and peak RSS")
     parser.add_argument("--stream-mb", type=int, default=0,
                         help="streaming: size in MiB of the big file (a tenth of it is the small one); 0: skip")
     args = parser.parse_args(argv)
@@ -358,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
             RESULTS.write_text(json.dumps({"results": results}, indent=2) + "\n")
             print(table(results))
         if args.compare_load:
-            loaded = compare_load(args.compare_load, Path(tmp))
+            loaded = compare_load(args.compare_load, Path(tmp), fast_profile=args.fast_profile)
             write_section("## Loading: CPU and memory per row", load_section(loaded))
             print(load_section(loaded))
             results += loaded

@@ -77,7 +77,10 @@ def message_text(content: Any) -> str:
 
 
 def _turn_text(turn: Mapping[str, Any], content_key: str) -> str:
-    text = message_text(turn.get(content_key))
+    content = turn.get(content_key)
+    if type(content) is str and content:  # the usual case, without message_text's type tests
+        return content
+    text = message_text(content)
     if not text and turn.get("tool_calls"):
         # A tool-calling assistant turn: its "text" is the calls it makes.
         text = json.dumps(turn["tool_calls"], ensure_ascii=False, sort_keys=True)
@@ -91,19 +94,18 @@ def split_turns(turns: list[Any], role_key: str, content_key: str, role_map: Map
         raise FieldError(field, f"'{field}' must be a list of messages, got {type(turns).__name__}")
     if not turns:
         raise FieldError(field, f"'{field}' is empty")
-    roles = []
+    last = None
     for i, turn in enumerate(turns):
         if type(turn) is not dict and not isinstance(turn, Mapping):  # the dict test first: it is the hot path
             raise FieldError(f"{field}[{i}]", f"{field}[{i}] must be an object, got {type(turn).__name__}")
         role = turn.get(role_key)
         if not isinstance(role, str):
             raise FieldError(f"{field}[{i}].{role_key}", f"{field}[{i}] has no '{role_key}'")
-        roles.append(role_map.get(role.lower(), role) if role_map else role)
-    last = max((i for i, r in enumerate(roles) if r == "assistant"), default=None)
+        if (role_map.get(role.lower(), role) if role_map else role) == "assistant":
+            last = i
     if last is None:
-        prompt = "\n".join(_turn_text(t, content_key) for t in turns)
-        return Mapped(prompt, "")
-    prompt = "\n".join(_turn_text(t, content_key) for t in turns[:last])
+        return Mapped("\n".join([_turn_text(t, content_key) for t in turns]), "")
+    prompt = "\n".join([_turn_text(t, content_key) for t in turns[:last]])
     return Mapped(prompt, _turn_text(turns[last], content_key))
 
 
