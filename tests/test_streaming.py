@@ -99,7 +99,8 @@ def test_suppression_is_the_same_when_streamed(planted: Path, tmp_path: Path) ->
     """noqa (line 8 and every 12th line after), per-file-ignores and a baseline covering one of two identical
     findings suppress exactly the same findings chunk by chunk."""
     first = lint([planted], config(tmp_path), stream=False)
-    dup = [f for f in first.findings if f.code.startswith("V") and "weather" in first.excerpts.get(f.location.record, "")]
+    dup = [f for f in first.findings
+           if f.code.startswith("V") and "weather" in first.excerpts.get(f.location.record, "")]
     assert len({f.fingerprint for f in dup}) < len(dup)  # identical records: the same fingerprint, several times
     baseline = tmp_path / "baseline.json"
     baseline.write_text(json.dumps({"findings": [{"fingerprint": dup[0].fingerprint}]}), encoding="utf-8")
