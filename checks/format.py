@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from collections.abc import Mapping
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from dslint.check import Check
 from dslint.data import (BLANK, ENCODING, FIELD, JSON, NOT_OBJECT, RAW_KEEP, UNKNOWN_FORMAT, Record, Row,
@@ -205,9 +205,9 @@ CANONICAL_ROLES = {"system": "system", "developer": "system", "user": "user", "a
                    "tool": "tool", "function": "tool", "ipython": "tool"}
 
 
-@dataclass(frozen=True)
-class Turn:
-    """One message of a conversation: canonical role, its text, its raw object and field path."""
+class Turn(NamedTuple):
+    """One message of a conversation: canonical role, its text, its raw object and field path (a NamedTuple:
+    built five times per record by the F, S and token checks, where a frozen dataclass was a tenth of their time)."""
 
     role: str | None  # system, user, assistant, tool; None when unknown
     raw_role: str
@@ -235,7 +235,7 @@ def conversation(record: Record) -> list[Turn] | None:
 def _turns(messages: list[Any], field: str, role_key: str, content_key: str, sharegpt: bool) -> list[Turn]:
     out = []
     for i, m in enumerate(messages):
-        if not isinstance(m, Mapping):
+        if type(m) is not dict and not isinstance(m, Mapping):  # the exact-type test skips the slow ABC check
             continue
         raw = str(m.get(role_key, ""))
         role = SHAREGPT_ROLES.get(raw.lower()) if sharegpt else CANONICAL_ROLES.get(raw)
@@ -653,6 +653,7 @@ CODE_HINTS = re.compile(r"```|\bdef |\bfunction\b|=>|\bprint\(|\breturn\b|f\"|f'
 NO_INPUT = re.compile(r"<\s*no\s*_?\s*input\s*>", re.I)
 NO_INPUT_VALUES = {"noinput", "none", "na", "null", "nil", "empty", "blank", "noinputrequired", "noinputneeded",
                    "noinputprovided", "notapplicable"}
+NO_INPUT_LONGEST = max(map(len, NO_INPUT_VALUES))
 PLACEHOLDER_TARGETS = {"na", "none", "null", "nil", "todo", "tbd", "nooutput", "noanswer", "placeholder", "xxx",
                        "undefined", "nan"}
 PUNCTUATION_PLACEHOLDERS = {"...", "…", "-", "--", "?", "??", "???", "<nooutput>", ".", "_"}
@@ -664,12 +665,29 @@ REFUSALS = re.compile(
     r"|\bmy (?:knowledge cutoff|training data) (?:is|goes up to)\b", re.I)
 
 
+NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# An exact pre-filter: REFUSALS cannot match an ASCII text whose lower case holds none of these (non-ASCII texts
+# always go to the regex, whose case-insensitive matching also accepts letters such as U+0130 for "i").
+REFUSAL_WORDS = ("an ai", "sorry", "i can", "my knowledge", "my training")
+
+
 def alnum_key(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", text.casefold())
+    return NON_ALNUM.sub("", text.casefold())
+
+
+def short_alnum_key(text: str, limit: int) -> str | None:
+    """alnum_key(text) when it has at most `limit` characters, else None (decided on a prefix when possible:
+    the key of a prefix is a prefix of the key)."""
+    if len(text) > 4 * limit and len(alnum_key(text[:4 * limit])) > limit:
+        return None
+    key = alnum_key(text)
+    return key if len(key) <= limit else None
 
 
 def template_placeholder(text: str) -> str | None:
     """The first unrendered placeholder in text ({{x}} always; {x} only where the text is not code/LaTeX)."""
+    if "{" not in text:
+        return None
     m = DOUBLE_BRACE.search(text)
     if m:
         return m.group(0)
@@ -681,7 +699,8 @@ def template_placeholder(text: str) -> str | None:
 
 def is_placeholder_input(text: str) -> bool:
     stripped = text.strip()
-    return bool(stripped) and (bool(NO_INPUT.search(stripped)) or alnum_key(stripped) in NO_INPUT_VALUES)
+    return bool(stripped) and (("<" in stripped and bool(NO_INPUT.search(stripped)))
+                               or short_alnum_key(stripped, NO_INPUT_LONGEST) in NO_INPUT_VALUES)
 
 
 def placeholder_target(text: str) -> bool:
@@ -716,6 +735,15 @@ def repeated_share(text: str, n: int = 5, floor: float = 0.0) -> tuple[float, in
     repeats = total - len(grams)
     top = grams.most_common(1)[0][0]
     return repeats / total, size, joiner.join(top)
+
+
+def refusal(text: str) -> re.Match[str] | None:
+    """The first canned refusal phrase in text, if any."""
+    if text.isascii():
+        low = text.lower()
+        if not any(word in low for word in REFUSAL_WORDS):
+            return None
+    return REFUSALS.search(text)
 
 
 def mojibake(text: str) -> tuple[str, str] | None:
@@ -775,7 +803,7 @@ class ContentCheck(Check):
         if share >= self.options.min_repeat_share:
             yield self.finding("F053", rec, field=tf.field, share=share, n=n, score=round(share, 4),
                                details={"ngram": top[:80]})
-        m = REFUSALS.search(text)
+        m = refusal(text)
         if m:
             yield self.finding("F054", rec, field=tf.field, phrase=m.group(0))
 
