@@ -12,9 +12,12 @@ volatile records into the gate.
 
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
+import functools
+import os
 import re
+from re import _constants as _c  # the parse tree of a pattern: what it needs (see needed_literals)
+from re import _parser
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -300,7 +303,9 @@ class Detector:
     applies to the prompt (it shows the prompt asks about the present); `target`: to the target; `keys`: substrings
     one of which every match contains, so a sentence without any of them skips the regex. `hint`: for a detector
     without keys, lower-case literals one of which every match contains (as the pattern matches it, ignoring case),
-    so only the sentences where one occurs run the pattern. `guard`: an extra veto on a match."""
+    so only the sentences where one occurs run the pattern. `guard`: an extra veto on a match. `gate`: a pattern
+    that matches a whole text wherever the detector's pattern matches one of its sentences (the pattern itself,
+    unless it anchors on the start of a sentence or looks ahead past its end); a text it does not match is skipped."""
 
     category: str
     pattern: re.Pattern[str]
@@ -310,6 +315,68 @@ class Detector:
     keys: tuple[str, ...] = ()  # a lower-case substring every match contains (a cheap pre-filter); () = always run
     guard: Guard | None = None
     hint: tuple[str, ...] = ()
+    gate: re.Pattern[str] | None = None  # default: the pattern itself
+
+    def __post_init__(self) -> None:
+        if self.gate is None:
+            object.__setattr__(self, "gate", self.pattern)
+
+    @functools.cached_property
+    def gates(self) -> tuple[re.Pattern[str], ...]:
+        """The gate cut into its top-level alternatives: a text matches the gate iff it matches one of them, and
+        each alternative needs more specific words than the whole."""
+        assert self.gate is not None
+        return tuple(re.compile(alt, self.gate.flags) for alt in alternatives(self.gate.pattern))
+
+
+def alternatives(source: str) -> list[str]:
+    """A regex source as alternatives that together match what it matches: cut at its top-level '|', else its first
+    top-level '(?:a|b)' group distributed over what surrounds it (x(?:a|b)y -> xay, xby)."""
+    bars = _depth_zero_bars(source)
+    if bars:
+        cuts = [-1, *bars, len(source)]
+        return [source[a + 1:b] for a, b in zip(cuts, cuts[1:])]
+    for start, end in _top_groups(source):
+        body = source[start + 3:end]
+        if source.startswith("(?:", start) and _depth_zero_bars(body):
+            return [source[:start] + "(?:" + alt + ")" + source[end + 1:] for alt in alternatives(body)]
+    return [source]
+
+
+def _top_groups(source: str) -> list[tuple[int, int]]:
+    """(offset of '(', offset of its ')') of each top-level group."""
+    groups, opened = [], 0
+    for i, ch, depth in _structure(source):
+        if ch == "(" and depth == 1:
+            opened = i
+        elif ch == ")" and depth == 0:
+            groups.append((opened, i))
+    return groups
+
+
+def _depth_zero_bars(source: str) -> list[int]:
+    """Offsets of the '|' outside any group or character class."""
+    return [i for i, ch, depth in _structure(source) if ch == "|" and depth == 0]
+
+
+def _structure(source: str) -> Iterator[tuple[int, str, int]]:
+    """(offset, character, group depth after it) of each character of a regex source outside escapes and classes."""
+    depth, i, in_class = 0, 0, False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += source[i + 1:i + 2] == "^"
+            i += source[i + 1:i + 2] == "]"
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth
+        i += 1
 
 
 def _rx(pattern: str, flags: int = re.I) -> re.Pattern[str]:
@@ -419,7 +486,8 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(TIME_RELATIVE, _rx(r"(?:^|\n)\s*(?:Today|Nowadays|Currently|At present),|\bthe current (?:situation|"
                                 r"state of affairs|political|economic|climate|market|events|affairs|trends?|"
                                 r"administration|government|leadership|status)"), prompt=True, past_ok=True,
-             guard=_not_howto, hint=("today,", "nowadays,", "currently,", "at present,", "the current ")),
+             guard=_not_howto, hint=("today,", "nowadays,", "currently,", "at present,", "the current "),
+             gate=_rx(r"(?:Today|Nowadays|Currently|At present),|\bthe current ")),
     Detector(TIME_RELATIVE, _rx(r"\b(?:currently|presently|at the moment)\b"), prompt=True, past_ok=True,
              guard=_not_howto, hint=("currently", "presently", "at the moment")),
     Detector(TIME_RELATIVE, _rx(
@@ -437,7 +505,8 @@ DETECTORS: tuple[Detector, ...] = (
         r"(?:\b" + _MONTH + r"\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?|\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH +
         r",?\s+|\b(?:in|since|by|until|till|from|to|through|during|of|early|late|mid-?|before|after|around|"
         r"fiscal|FY|Q[1-4]|spring|summer|autumn|fall|winter|the|a|an|season|year|for|between|and)\s+|^|\()"
-        r"(?P<year>20\d\d)(?![\d%])(?:[-–/]\d{2}\b)?"), prompt=True, guard=_year_context, keys=("20",)),
+        r"(?P<year>20\d\d)(?![\d%])(?:[-–/]\d{2}\b)?"), prompt=True, guard=_year_context, keys=("20",),
+        gate=_rx(r"20\d\d(?![\d%])")),
     Detector(RECENT_DATE, _rx(r"\b(?P<year>20\d\d)-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/(?P<y2>20\d\d)\b"),
              prompt=True,
              guard=lambda s, m, w: w.recent(int(m.group("year") or m.group("y2"))), hint=("20",)),
@@ -557,7 +626,8 @@ DETECTORS: tuple[Detector, ...] = (
               "headlines", "first-of-its", "for the first time", "sworn in", "underway", "ongoing")),
     Detector(NEWS, _rx(r"(?<!every )(?<!each )(?<!on )(?<!Good )(?<!Black )(?<!Holy )(?<!Great )(?<!Cyber )\b"
                        + _WEEKDAY + r"\b(?!s\b)(?!\s*(?:to|through|thru|-|–|and|or|,|[A-Z]))", 0), prompt=True,
-             target=False, guard=lambda s, m, w: bool(re.search(r"\b\w+ed\b", s)), keys=("day",)),
+             target=False, guard=lambda s, m, w: bool(re.search(r"\b\w+ed\b", s)), keys=("day",),
+             gate=_rx(r"\b" + _WEEKDAY + r"\b", 0)),
     Detector(NEWS, _rx(r"\b(?:has|have) (?:\w+ly )?(?:been )?(?!been\b)\w+(?:ed|en|ne|de|id|ld|lt|ght|ung|uit)\b",
                        re.I), prompt=True, guard=lambda s, m, w: "?" in s and _names_entity(s), keys=("has ", "have ")),
     Detector(NEWS, _rx(r"\b" + _NEWS_VERB + r" (?:on|this|last) (?:" + _WEEKDAY + r"|week|month)\b"), prompt=True,
@@ -592,18 +662,278 @@ DETECTORS: tuple[Detector, ...] = (
 )
 
 
+# ---- what a pattern needs: a text without it cannot match -----------------------------------------------------------
+
+_PRODUCT_CAP = 256  # the most strings a finite run of a pattern may expand to before it is cut into chunks
+_EDGE = "\x00"  # stands for \b in a derived string
+_SPACE = "\x01"  # stands for a run of whitespace (\s, \s+): a word boundary that spells no known character
+
+
+def _is_space(op: Any, av: Any) -> bool:
+    return op is _c.IN and av == [(_c.CATEGORY, _c.CATEGORY_SPACE)]
+
+
+def needed_literals(pattern: re.Pattern[str], ascii: bool = False) -> tuple[frozenset[str], ...]:
+    """Sets of lower-case strings such that every match of `pattern` contains a string of each set (as text.lower()
+    holds it), derived from the pattern's parse tree; () when none can be derived. A text.lower() that misses every
+    string of one set cannot match. `ascii`: for ASCII texts only (\\d is then one of ten digits)."""
+    return tuple(frozenset(s) for s in _needed(_parser.parse(pattern.pattern, pattern.flags), ascii=ascii))
+
+
+def _needed(seq: Any, before: bool = False, after: bool = False, ascii: bool = False) -> list[set[str]]:
+    """Sets of strings such that every match of the sequence `seq` contains a string of each. `before` / `after`:
+    a non-word character (or the text's edge) is known to precede / follow the sequence."""
+    out: list[set[str]] = []
+    items = [*seq]
+    finite = [_finite(op, av, ascii) for op, av in items]
+
+    def add(strings: set[str] | None) -> None:
+        if strings and all(_plain(s) for s in strings):
+            out.append(strings)
+
+    def spell(lo: int, hi: int) -> None:  # items[lo:hi] are finite: the strings they spell, in chunks of <= the cap
+        run = [{_SPACE}] * _edge_before(items, lo, before) + finite[lo:hi] + [{_SPACE}] * _edge_after(items, hi, after)
+        chunk = {""}
+        for part in run:
+            if len(chunk) * len(part) > _PRODUCT_CAP:
+                add(chunk)
+                chunk = {_SPACE} if _bounded(chunk, -1) else {""}
+            chunk = {a + b for a in chunk for b in part}  # type: ignore[union-attr]
+        add(chunk)
+
+    k = 0
+    while k < len(items):
+        if finite[k] is not None:
+            end = next((j for j in range(k, len(items)) if finite[j] is None), len(items))
+            spell(k, end)
+            k = end
+            continue
+        op, av = items[k]
+        left, right = _edge_before(items, k, before), _edge_after(items, k + 1, after)
+        if op is _c.SUBPATTERN:
+            out += _needed(av[-1], left, right, ascii)
+        elif op is _c.BRANCH:
+            branches = [_needed(b, left, right, ascii) for b in av[1]]
+            if all(branches):
+                add(set().union(*(max(b, key=_score) for b in branches)))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            out += _needed(av[2], ascii=ascii)
+        k += 1
+    return out
+
+
+def _edge_before(items: list[Any], k: int, before: bool) -> bool:
+    """Whatever precedes items[k] ends with a non-word character, a \\b or the text's start."""
+    for op, av in reversed(items[:k]):
+        kind = _edge_kind(op, av, -1)
+        if kind is not None:
+            return kind
+    return before
+
+
+def _edge_after(items: list[Any], k: int, after: bool) -> bool:
+    """Whatever follows items[k - 1] starts with a non-word character, a \\b or the text's end."""
+    for op, av in items[k:]:
+        kind = _edge_kind(op, av, 0)
+        if kind is not None:
+            return kind
+    return after
+
+
+def _edge_kind(op: Any, av: Any, end: int) -> bool | None:
+    """Whether every match of one element ends (end=-1) or starts (end=0) at a word boundary; None when it may be
+    empty (the elements before or after decide)."""
+    if op is _c.AT:
+        return True if av in (_c.AT_BOUNDARY, _c.AT_BEGINNING, _c.AT_BEGINNING_STRING, _c.AT_END,
+                              _c.AT_END_STRING) else None
+    if op in (_c.ASSERT, _c.ASSERT_NOT):
+        return None
+    if op is _c.LITERAL:
+        return not _is_word_char(chr(av))
+    if op is _c.IN:
+        return all(kind is _c.LITERAL and not _is_word_char(chr(value)) or kind is _c.CATEGORY and value in (
+            _c.CATEGORY_SPACE, _c.CATEGORY_NOT_WORD) for kind, value in av)
+    if op is _c.SUBPATTERN:
+        return _seq_edge(av[-1], end)
+    if op is _c.BRANCH:
+        kinds = [_seq_edge(b, end) for b in av[1]]
+        return False if False in kinds else None if None in kinds else True
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        kind = _seq_edge(av[2], end)
+        return False if kind is False else kind if av[0] >= 1 else None
+    return False
+
+
+def _seq_edge(seq: Any, end: int) -> bool | None:
+    items = [*seq] if end == 0 else [*seq][::-1]
+    for op, av in items:
+        kind = _edge_kind(op, av, end)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _bounded(strings: set[str], end: int) -> bool:
+    """Every string ends (end=-1) or starts (end=0) with a word boundary: a marker or a non-word character."""
+    return all(s and (s[end] in (_EDGE, _SPACE) or not _is_word_char(s[end])) for s in strings)
+
+
+def _score(strings: set[str]) -> tuple[int, int]:
+    return min(len(_plain(s).strip()) for s in strings), -len(strings)
+
+
+def _plain(s: str) -> str:
+    """The longest stretch of a derived string that a text must hold verbatim (markers dropped)."""
+    return max(s.replace(_EDGE, "").split(_SPACE), key=len)
+
+
+def _finite(op: Any, av: Any, ascii: bool = False) -> set[str] | None:
+    """Every string (lower-cased) one element of a parsed pattern can match, when there are few; else None."""
+    if op is _c.LITERAL:
+        return {chr(av).lower()}
+    if op is _c.AT and av is _c.AT_BOUNDARY:
+        return {_EDGE}
+    if _is_space(op, av):
+        return {_SPACE}
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and len(av[2]) == 1 and _is_space(*av[2][0]):
+        return {_SPACE} | ({""} if av[0] == 0 else set())
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):  # zero width
+        return {""}
+    if op is _c.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is _c.LITERAL:
+                chars.add(chr(value).lower())
+            elif kind is _c.RANGE and value[1] - value[0] < 30:
+                chars.update(chr(v).lower() for v in range(value[0], value[1] + 1))
+            elif kind is _c.CATEGORY and value is _c.CATEGORY_DIGIT and ascii:
+                chars.update("0123456789")
+            else:  # a negated set or a category (\d, \s, \w: Unicode-wide)
+                return None
+        return chars
+    if op is _c.SUBPATTERN:
+        return _finite_seq(av[-1], ascii)
+    if op is _c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            strings = _finite_seq(branch, ascii)
+            if strings is None:
+                return None
+            out |= strings
+        return out
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[1] <= 1:
+        strings = _finite_seq(av[2], ascii)
+        return None if strings is None else strings | ({""} if av[0] == 0 else set())
+    return None
+
+
+def _finite_seq(seq: Any, ascii: bool = False) -> set[str] | None:
+    parts = [_finite(op, av, ascii) for op, av in seq]
+    if any(p is None for p in parts):
+        return None
+    out = {""}
+    for part in parts:
+        out = {a + b for a in out for b in part}  # type: ignore[union-attr]
+        if len(out) > _PRODUCT_CAP:
+            return None
+    return out
+
+
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Need:
+    """One set of strings a detector's every match holds one of, as whole words of the text and as substrings."""
+
+    words: frozenset[str]
+    substrings: frozenset[str]
+
+    @classmethod
+    def of(cls, strings: frozenset[str]) -> Need:
+        """A derived string with a whole word in it (bounded by \\b or by a non-word character on both sides) is
+        tested as that word among the text's words (a set lookup); one without, as a substring."""
+        words, subs = set(), set()
+        for s in strings:
+            key = _word_key(s)
+            if len(key) > 1:  # a one-letter word ('a' of 'a$5', 'v' of 'v 2.1') is in too many texts
+                words.add(key)
+            else:
+                subs.add(_plain(s))
+        return cls(frozenset(words), frozenset(_fewer(subs)))
+
+
+# Words too common to pick as the key of a derived string when a rarer one is in it.
+_COMMON = frozenset("a an the of is are was were be been has have in on at to for as by with from and or it this that "
+                    "these those first last next new now most set start will not all its their his her".split())
+
+
+def _word_key(s: str) -> str:
+    """What to look a derived string up by among a text's words: its longest pair of adjacent whole words (joined by a
+    space), else its longest whole word that is not common, else its longest whole word ('' when it has none)."""
+    found = [m for m in _WORD.finditer(s) if m.start() > 0 and m.end() < len(s)]
+    pairs = [f"{a.group()} {b.group()}" for a, b in zip(found, found[1:])
+             if not _WORD.search(s, a.end(), b.start())]  # nothing but non-word characters between them
+    words = [m.group() for m in found]
+    return max(pairs or [w for w in words if w not in _COMMON] or words, key=len, default="")
+
+
+def text_keys(low: str, pairs: bool = True) -> list[str]:
+    """The words of a lower-cased text and (with `pairs`) its pairs of adjacent words: what _word_key may pick."""
+    words = _WORD.findall(low)
+    return [*words, *map(" ".join, zip(words, words[1:]))] if pairs else words
+
+
+def _fewer(subs: set[str]) -> set[str]:
+    """Substrings whose presence the given ones imply, fewer of them: one held in another stands for both, and many
+    sharing a prefix of 2+ characters are stood for by that prefix unless it is common and they are few (each is
+    tested with `in`, one at a time)."""
+    kept = {s for s in subs if not any(t != s and t in s for t in subs)}
+    by_start: dict[str, list[str]] = {}
+    for s in kept:
+        by_start.setdefault(s[:2], []).append(s)
+    out = set()
+    for start, group in by_start.items():
+        prefix = os.path.commonprefix(group)
+        merge = len(group) > 4 and len(start) == 2 and (len(group) > 40 or not _is_common(prefix))
+        out |= {prefix} if merge else set(group)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def pattern_needs(pattern: re.Pattern[str], ascii: bool = False) -> tuple[Need, ...]:
+    """What every match of the pattern holds (each Need met), the cheapest test first; a Need that nearly every text
+    meets (a single letter or punctuation mark) is left out. () when nothing can be derived."""
+    needs = [Need.of(strings) for strings in needed_literals(pattern, ascii)]
+    useful = [n for n in needs if all(len(s.strip()) > 1 or not s.isascii() or s == "$" for s in n.substrings)]
+    return tuple(sorted(useful, key=lambda n: (any(map(_is_common, n.words | n.substrings)), len(n.substrings),
+                                                len(n.words))))
+
+
+def _is_common(key: str) -> bool:
+    """A word, word pair or substring that most texts hold ('the ', 'is ', '20', 'rs')."""
+    words = _WORD.findall(key)
+    return _COMMON.issuperset(words) or all(len(w) < 3 for w in words) and len(key.strip()) < 3
+
+
 # ---- detection -------------------------------------------------------------------------------------------------------
 
 def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = DETECTORS) -> list[VolatileSpan]:
     """Every volatile span in one side's text, first per category (code masked, past-anchored facts skipped)."""
     masked = mask_code(text)
-    parts = list(sentences(masked))
+    live = _live(detectors, side, masked)
+    if not live:  # most texts: no detector can match anywhere, so no sentence is split or tested
+        return []
     found: dict[str, VolatileSpan] = {}
-    for i, dets in _candidates(masked, parts, _side_plan(detectors, side)):
-        offset, sentence = parts[i]
+    for offset, sentence in sentences(masked):
         past = None
         low = None
-        for det in dets:
+        for det in live:
             if det.category in found:
                 continue
             if det.keys:
@@ -623,91 +953,91 @@ def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = D
     return sorted(found.values(), key=lambda s: (CATEGORIES.index(s.category), s.start))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Plan:
-    """The detectors that apply to one side, in order, each with its literals (keys, else hint; () = none)."""
+    """The detectors that apply to one side, in order, each with its gates (alternatives) and what each gate needs,
+    and an index from each word or substring of a gate's first (cheapest) need to the gates that need it."""
 
     detectors: tuple[Detector, ...]
-    literals: tuple[tuple[str, ...], ...]
-    short: tuple[str, ...]  # literals under 3 characters
-    by_prefix: dict[tuple[str, str, str], tuple[str, ...]]  # the others by their first 3 characters
+    gates: tuple[tuple[int, re.Pattern[str], tuple[Need, ...]], ...]  # (detector index, gate, its needs)
+    words: frozenset[str]  # the words and word pairs of the first needs
+    substrings: tuple[str, ...]  # the substrings of the first needs
+    users: dict[str, tuple[int, ...]]  # word or substring -> the gates whose first need holds it
+    always: tuple[int, ...]  # the gates that need nothing we could derive
+    pairs: bool  # some need holds a word pair
+    ascii: bool  # a plan for ASCII texts only
+    unicode: Plan | None = None  # the plan for a text that is not ASCII, built when one shows up
 
-    def present(self, low: str) -> list[str]:
-        """The literals that occur in `low`: only those whose first 3 characters occur in it are searched."""
-        grams = set(zip(low, low[1:], low[2:]))
-        found = [k for k in self.short if k in low]
-        for gram in grams.intersection(self.by_prefix):
-            found += [k for k in self.by_prefix[gram] if k in low]
-        return found
+    @classmethod
+    def of(cls, detectors: tuple[Detector, ...], ascii: bool = True) -> Plan:
+        """`ascii`: a plan for ASCII texts (whose \\d is one of ten digits), with the general plan beside it."""
+        gates = tuple((i, gate, pattern_needs(gate, ascii)) for i, det in enumerate(detectors) for gate in det.gates)
+        users: dict[str, list[int]] = {}
+        for g, (_, _, needs) in enumerate(gates):
+            for key in needs[0].words | needs[0].substrings if needs else ():
+                users.setdefault(key, []).append(g)
+        firsts = [needs[0] for _, _, needs in gates if needs]
+        pairs = any(" " in w for _, _, needs in gates for n in needs for w in n.words)
+        return cls(detectors, gates, frozenset().union(*(n.words for n in firsts)),
+                   tuple(sorted(set().union(*(n.substrings for n in firsts)))),
+                   {k: tuple(v) for k, v in users.items()}, tuple(g for g, (_, _, n) in enumerate(gates) if not n),
+                   pairs, ascii)
+
+    def live(self, masked: str) -> list[Detector]:
+        """The detectors that can match somewhere in `masked`: one of their gates (patterns that together match
+        wherever a sentence-level match is) matches it, tried only where the text meets all the gate needs. A
+        detector left out would find nothing."""
+        if self.ascii and not masked.isascii():
+            if self.unicode is None:
+                self.unicode = Plan.of(self.detectors, ascii=False)
+            return self.unicode.live(masked)
+        low = masked.lower()
+        # lower() kept every offset and no character folds to ASCII only under IGNORECASE: the need test is exact
+        if not self.ascii and (len(low) != len(masked) or any(c in masked for c in _FOLDS_TO_ASCII)):
+            return [det for det in self.detectors if any(g.search(masked) for g in det.gates)]
+        keys = text_keys(low, self.pairs)
+        hits = [*self.words.intersection(keys), *(s for s in self.substrings if s in low)]
+        if not hits and not self.always:  # most texts
+            return []
+        held = set(keys)
+        live: set[int] = set()
+        for g in sorted({g for key in hits for g in self.users[key]}.union(self.always)):
+            i, gate, needs = self.gates[g]
+            if i not in live and all(not n.words.isdisjoint(held) or any(s in low for s in n.substrings)
+                                     for n in needs[1:]) and gate.search(masked):
+                live.add(i)
+        return [self.detectors[i] for i in sorted(live)]
 
 
-def _candidates(masked: str, parts: list[tuple[int, str]], plan: Plan) -> list[tuple[int, list[Detector]]]:
-    """(sentence index, its detectors in order) for the sentences where a detector's keys or hint occur.
+# Below this many texts per side, the detectors to run come from their declared keys and hints (no start-up cost);
+# above it, the derived-needs Plan (built once, in about half a second) takes over. Both give the same spans.
+PLAN_AFTER_TEXTS = 3000
 
-    A superset of where a detector can match (the exact key test and the pattern still run on the sentence), found
-    with a few substring searches over the whole text instead of one test per sentence and detector.
-    """
+_PLANS: dict[tuple[int, str], list[Any]] = {}  # (id(detectors), side) -> [detectors, Plan or None, texts seen]
+
+
+def _live(detectors: Iterable[Detector], side: str, masked: str) -> list[Detector]:
+    """The detectors of `side` that can match somewhere in `masked` (a superset; a detector left out finds nothing)."""
+    entry = _PLANS.get((id(detectors), side))
+    if entry is None or entry[0] is not detectors:
+        dets = tuple(d for d in detectors if (d.prompt if side == "prompt" else d.target))
+        entry = [detectors, None, 0, dets]
+        if isinstance(detectors, tuple):  # a tuple is the same every call; a list or an iterator may not be
+            _PLANS[(id(detectors), side)] = entry
+    if entry[1] is None:
+        entry[2] += 1
+        if entry[2] <= PLAN_AFTER_TEXTS:
+            return _by_keys(entry[3], masked)
+        entry[1] = Plan.of(entry[3])
+    return entry[1].live(masked)
+
+
+def _by_keys(detectors: tuple[Detector, ...], masked: str) -> list[Detector]:
+    """The detectors one of whose keys or hints (literals every match holds) occurs in `masked`."""
     low = masked.lower()
-    # lower() kept every offset (so a hit maps to its sentence) and no character folds to ASCII only under IGNORECASE
-    exact = len(low) == len(masked) and not any(c in masked for c in _FOLDS_TO_ASCII)
-    every = range(len(parts))
-    if not exact:
-        return [(i, list(plan.detectors)) for i in every]
-    present = plan.present(low)
-    if len(parts) == 1:  # one sentence: it is a candidate for every detector with a literal in the text
-        found = set(present)
-        return [(0, [det for det, literals in zip(plan.detectors, plan.literals)
-                     if not literals or not found.isdisjoint(literals)])] if parts else []
-    starts = [offset for offset, _ in parts]
-    ends = [offset + len(sentence) for offset, sentence in parts]
-    hits = {k: _sentences_hit(low, k, starts, ends) for k in present}
-    by_sentence: dict[int, list[Detector]] = {}
-    for det, literals in zip(plan.detectors, plan.literals):
-        if not literals:
-            where: Iterable[int] = every
-        else:
-            lists = [hits[k] for k in literals if k in hits]
-            if not lists:
-                continue
-            where = lists[0] if len(lists) == 1 else sorted({i for hit in lists for i in hit})
-        for i in where:
-            by_sentence.setdefault(i, []).append(det)
-    return sorted(by_sentence.items())
-
-
-def _sentences_hit(low: str, key: str, starts: list[int], ends: list[int]) -> list[int]:
-    """Indices of the sentences in which an occurrence of `key` starts."""
-    hits = []
-    at = low.find(key)
-    while at >= 0:
-        i = bisect.bisect_right(starts, at) - 1
-        if i >= 0 and at < ends[i]:
-            hits.append(i)
-            at = low.find(key, ends[i])
-        else:  # between sentences (a blank stretch)
-            at = low.find(key, at + 1)
-    return hits
-
-
-_PLANS: dict[tuple[int, str], tuple[Any, Plan]] = {}
-
-
-def _side_plan(detectors: Iterable[Detector], side: str) -> Plan:
-    """The detectors that apply to `side` with their literals (memoised for a tuple of detectors)."""
-    cached = _PLANS.get((id(detectors), side))
-    if cached is not None and cached[0] is detectors:
-        return cached[1]
-    dets = tuple(d for d in detectors if (d.prompt if side == "prompt" else d.target))
-    literals = tuple(d.keys or d.hint for d in dets)
-    every = sorted({k for ks in literals for k in ks})
-    by_prefix: dict[tuple[str, str, str], tuple[str, ...]] = {}
-    for k in every:
-        if len(k) >= 3:
-            by_prefix[(k[0], k[1], k[2])] = (*by_prefix.get((k[0], k[1], k[2]), ()), k)
-    plan = Plan(dets, literals, tuple(k for k in every if len(k) < 3), by_prefix)
-    if isinstance(detectors, tuple):  # a tuple is the same every call; a list or an iterator may not be
-        _PLANS[(id(detectors), side)] = (detectors, plan)
-    return plan
+    if len(low) != len(masked) or any(c in masked for c in _FOLDS_TO_ASCII):
+        return list(detectors)
+    return [d for d in detectors if not (d.keys or d.hint) or any(k in low for k in d.keys or d.hint)]
 
 
 def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True,
@@ -718,13 +1048,14 @@ def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True
     `request` is what the user asked (the last user turn of a conversation; default the whole prompt): a system
     prompt's "You are a helpful assistant" is a persona, not a request for fiction.
     """
-    asked = prompt if request is None else request
-    if is_fiction(asked, target) or is_math(asked) or defers(target):
-        return []
     spans = [s for s in scan(target, "target", window) if not _grounded(s, prompt)]
     if scan_prompt:
         seen = {s.category for s in spans}
         spans += [s for s in scan(_question_part(prompt), "prompt", window) if s.category not in seen]
+    # Most records have no span: the context filters run only for those that do (same result, far less work).
+    asked = prompt if request is None else request
+    if spans and (is_fiction(asked, target) or is_math(asked) or defers(target)):
+        return []
     return spans
 
 
