@@ -382,15 +382,17 @@ class FormatCheck(Check):
         infos = [s.info for s in sources]
         yield from self.row_findings(rows)
         yield from self.file_findings(infos, rows, profile)
+        conversations: list[tuple[Record, bool]] = []  # (record, has a system prompt), for F026
         for rec in records:
             yield from self.profile_keys(rec, profile)
             turns = conversation(rec)
             if turns is not None:
+                conversations.append((rec, any(t.role == "system" for t in turns) or bool(rec.data.get("system"))))
                 yield from self.conversation_findings(rec, turns, profile)
             elif rec.format == "preference":
                 yield from self.preference_findings(rec)
             yield from self.empty_target(rec)
-        yield from self.missing_system(records)
+        yield from self.missing_system(conversations)
         yield Metric("F.profile", {info.path: profile.name for info in infos})
 
     # -- rows
@@ -524,13 +526,11 @@ class FormatCheck(Check):
                 yield self.finding("F031", rec, field=f"{turn.field}.weight", value=json.dumps(value),
                                    allowed="/".join(f"{v:g}" for v in profile.weight_values))
 
-    def missing_system(self, records: list[Record]) -> Iterator[Finding]:
+    def missing_system(self, conversations: list[tuple[Record, bool]]) -> Iterator[Finding]:
+        """F026 on conversations without a system prompt in files where most conversations have one."""
         by_path: dict[str, list[tuple[Record, bool]]] = defaultdict(list)
-        for rec in records:
-            turns = conversation(rec)
-            if turns is not None:
-                has = any(t.role == "system" for t in turns) or bool(rec.data.get("system"))
-                by_path[rec.path].append((rec, has))
+        for rec, has in conversations:
+            by_path[rec.path].append((rec, has))
         for items in by_path.values():
             with_system = sum(has for _, has in items)
             if with_system * 2 > len(items):
