@@ -451,6 +451,21 @@ def _money_guard(sentence: str, m: re.Match[str], window: Window) -> bool:
         r"trading at|valued at|market (?:cap|value)|auctioned|sold for|bought for|how much)\b", sentence, re.I))
 
 
+def _not_generic_period(sentence: str, m: re.Match[str], window: Window) -> bool:
+    """Not 'the last year's growth' / 'a next year's budget': a period used as a generic possessive."""
+    return not (re.match(r"['’]s\b", sentence[m.end():]) and re.search(r"\b(?:the|a|each|every)\s+$",
+                                                                       sentence[:m.start()], re.I))
+
+
+_UNIT = re.compile(r"\s*(?:=|equals|is|are)?\s*(?:about |approximately |roughly )?[\d.,]+\s*(?:kilo(?:gram)?s?|kg|"
+                   r"grams?|g\b|ounces?|oz|stones?|tonnes?|tons?|lbs?|newtons?|joules?|litres?|liters?)\b", re.I)
+
+
+def _unit_conversion(sentence: str, m: re.Match[str]) -> bool:
+    """'1 pound = 0.45 kilograms': a unit conversion (a settled fact), not an exchange rate."""
+    return "pound" in m.group().lower() and bool(_UNIT.match(sentence, m.end() - len(m.group().split()[-1])))
+
+
 def _present_role(sentence: str, m: re.Match[str], window: Window) -> bool:
     """The role is held now: not an ordinal, former or founding holder, and not in the past tense."""
     head = sentence[:m.start()].lower()
@@ -474,7 +489,9 @@ DETECTORS: tuple[Detector, ...] = (
         r"(?:is|are) (?:now )?trending)\b"), prompt=True, past_ok=True,
         keys=("as of", "at the time", "at present", "right now", "nowadays", "these days", "so far", "to date",
               "recent", "over the", "on the rise", "popularity", "increasingly", "trending")),
-    Detector(TIME_RELATIVE, _rx(r"\btoday's (?!date\b)|\bas of (?:the )?(?:end|completion|start|beginning) of (?:the )?"
+    Detector(TIME_RELATIVE, _rx(r"\btoday's (?!date\b)(?!(?:[\w-]+ ){0,3}(?:world|society|age|era|times|"
+                                r"generation|youth|environment|landscape)\b)|"
+                                r"\bas of (?:the )?(?:end|completion|start|beginning) of (?:the )?"
                                 r"(?:20\d\d|this|last|current)|\b(?:the )?most up[- ]to[- ]date\b|\b(?:the )?last "
                                 r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|few|several) "
                                 r"(?:[\w\"'“”-]+ ){0,4}"
@@ -493,8 +510,11 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(TIME_RELATIVE, _rx(
         r"\b(?:this|last|next|earlier this|later this) (?:year|month|week|quarter|spring|summer|autumn|"
         r"fall|winter)\b|\b(?:the )?(?:latest|newest|most recent(?:ly)?|recently|upcoming|forthcoming)\b"),
-        prompt=True, guard=_not_howto, keys=("this ", "last ", "next ", "latest", "newest", "most recent", "recently",
-                                             "upcoming", "forthcoming")),
+        prompt=True, guard=lambda s, m, w: _not_howto(s, m, w) and _not_generic_period(s, m, w),
+        keys=("this ", "last ", "next ", "latest", "newest", "most recent", "recently", "upcoming", "forthcoming")),
+    # "the most recent ... was in 1984" goes stale when the next one happens, however old the year it names
+    Detector(TIME_RELATIVE, _rx(r"\b(?:the|its|their|his|her) most recent\b|\bthe last time\b"), prompt=True,
+             past_ok=True, guard=_not_howto, hint=("most recent", "the last time")),
     Detector(TIME_RELATIVE, _rx(r"(?<!^)(?<!from )\b(?:today|now|tonight|this morning)\b(?! that)"), prompt=True,
              guard=lambda s, m, w: _not_howto(s, m, w) and (bool(re.search(
                  r"\b(?:who|what|which|how|where|is|are|tell me|list|name)\b", s, re.I)) and "?" in s or bool(
@@ -577,7 +597,7 @@ DETECTORS: tuple[Detector, ...] = (
         r"top-?ranked)|(?:ranked|ranks|ranking) (?:No\.? ?|number |#)?\d+|world (?:No\.|number) \d+|"
         r"(?:holds?|hold|holding) the (?:world |all-time |national )?record|current (?:world )?record|"
         r"record (?:holder|high|low)|all-time high|all-time low|(?:one|1) (?:US )?(?:dollar|euro|pound|USD|EUR|GBP) "
-        r"(?:is|equals|=|buys))"), prompt=True,
+        r"(?:is|equals|=|buys))"), prompt=True, guard=lambda s, m, w: not _unit_conversion(s, m),
         keys=("richest", "wealthiest", "most ", "best", "highest", "fastest", "largest", "biggest", "tallest", "top",
               "rank", "world no", "world number", "record", "all-time", "dollar", "euro", "pound", "usd", "eur",
               "gbp")),
@@ -649,6 +669,11 @@ DETECTORS: tuple[Detector, ...] = (
         keys=("champion", "won", "beat", "defeated", "lost", "drew", "tied", "edged", "thrashed", "routed",
               "trounced", "lead", "top", "standings", "table", "leaderboard", "playoff", "scored", "advance",
               "qualif")),
+    # a running tally ("have won four World Series titles (1935, 1945, ...)") is current whatever years it lists
+    Detector(SPORTS, _rx(r"\b(?:has|have) won (?:a (?:total|record) of |a record )?(?:\d+|one|two|three|four|five|six|"
+                         r"seven|eight|nine|ten|eleven|twelve|\w+teen|twenty[\w-]*|\w+ty)\b[\w ]{0,30}?\b(?:titles|"
+                         r"championships|trophies|cups|medals|pennants|Grand Slams|majors|Series)\b"), prompt=True,
+             past_ok=True, keys=("won",)),
     Detector(SPORTS, _rx(r"\b(?:this|last|so far this|next) season\b|\bwill (?:beat|defeat|win|lose to|face)\b"),
              prompt=True,
              guard=lambda s, m, w: bool(re.search(r"\b(?:team|league|game|match|player|coach|goals?|points|wins|"
@@ -947,10 +972,19 @@ def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = D
                     past = anchored_in_past(sentence, window) if past is None else past
                     if past:
                         break
-                start = offset + m.start()
-                found[det.category] = VolatileSpan(det.category, text[start:offset + m.end()].strip(), start, side)
+                start, end = _whole_words(text, offset + m.start(), offset + m.end())
+                found[det.category] = VolatileSpan(det.category, text[start:end].strip(), start, side)
                 break
     return sorted(found.values(), key=lambda s: (CATEGORIES.index(s.category), s.start))
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A match widened to whole words ('is the CEO of M' -> 'is the CEO of Microsoft')."""
+    while start > 0 and _is_word_char(text[start - 1]) and _is_word_char(text[start]):
+        start -= 1
+    while end < len(text) and end > 0 and _is_word_char(text[end - 1]) and _is_word_char(text[end]):
+        end += 1
+    return start, end
 
 
 @dataclass

@@ -19,14 +19,17 @@ WINDOW = v.Window(dt.date(2026, 11, 29))
 PIECES = [
     "currently", "Currently,", "Today,", "today", "now", "know", "as of 2025", "As of now", "the latest", "latest",
     "recently", "this year", "last week", "on Monday", "Monday", "Mondays", "yesterday", "according to officials",
-    "has announced", "has been released", "version 2.1 was released", "released v3.0", "is out", "the CEO of Acme is",
-    "the current CEO", "CEO", "President Joe Biden", "Prime Minister", "who is the president of France?", "serves as",
-    "costs $9.99", "$5", "Rs. 500", "Rs500", "users", "€20", "20 dollars", "price of gold today", "how much does it cost",
+    "has announced", "has been released", "version 2.1 was released", "released v3.0", "is out",
+    "the CEO of Acme is", "the current CEO", "CEO", "President Joe Biden", "Prime Minister",
+    "who is the president of France?", "serves as", "costs $9.99", "$5", "Rs. 500", "Rs500", "users", "€20",
+    "20 dollars", "price of gold today", "how much does it cost", "the most recent", "the last time",
+    "have won four titles", "1 pound = 0.45 kg", "one pound is", "today's world", "the last year's",
     "in stock", "sold out", "ships in 3 days", "population of 5 million", "has a population of", "GDP of 3%",
     "the world's richest", "most popular", "most popular app", "is the most popular in the world", "ranked No. 1",
     "holds the record", "won 3-1", "the reigning champions", "this season", "leads the league", "2024", "2031",
-    "1999", "2025-03-01", "3/4/2026", "in 1945", "was born", "used to", "was", "is", "the", "of", "A", "Acme", "Jane Doe",
-    ".", ". ", "? ", "!", "\n", "\n\n", ",", " ", "  ", "No. 1", "3.5", "`code`", "```\nx = 1\n```", "https://x.org/now",
+    "1999", "2025-03-01", "3/4/2026", "in 1945", "was born", "used to", "was", "is", "the", "of", "A", "Acme",
+    "Jane Doe", ".", ". ", "? ", "!", "\n", "\n\n", ",", " ", "  ", "No. 1", "3.5", "`code`", "```\nx = 1\n```",
+    "https://x.org/now",
     "numpy==1.26", "import os\n", "\u0663\u0660", "\u212a", "\u017f", "\u0130", "caf\u00e9", "\u2019s", "–", "-",
 ]
 
