@@ -249,9 +249,11 @@ class Run:
         self.findings.sort(key=_sort_key)
         if len(lengths):  # for the HTML report's length chart
             self.metrics.setdefault("dataset.length_histogram", length_histogram(lengths))
+        shown = {f.location.record for f in self.findings}  # not those of a check that skipped itself late
         report = Report(sources=infos, findings=self.findings, skipped=self.skipped, metrics=self.metrics,
                         suppressed=sum(self.suppressed.values()), rows=rows, records=len(lengths),
-                        profile=self.profile.name, excerpts=self.excerpts)
+                        profile=self.profile.name,
+                        excerpts={i: text for i, text in self.excerpts.items() if i in shown})
         report.verdict = build_verdict(report, self.config, self.ran_codes)
         return report
 

@@ -148,3 +148,35 @@ def test_the_text_report_says_it_streamed(planted: Path, tmp_path: Path, run_cli
     assert "streamed in 2 chunk(s)" in result.out
     result = run_cli("check", str(planted), "--select", "F", "--fast", "--exit-zero", cwd=tmp_path)
     assert "streamed" not in result.out
+
+
+def test_a_check_that_skips_itself_at_the_end_leaves_no_findings_either_way(planted: Path, tmp_path: Path) -> None:
+    """A streaming check whose finish() decides it does not apply: its findings from earlier chunks are dropped,
+    as run() raising mid-way drops them."""
+    from dslint.check import Check
+    from dslint.errors import SkipCheck
+    from dslint.model import Rule, Severity
+
+    class EveryRecord(Check):
+        name = "every-record"
+        rules = (Rule("X901", "every-record", "seen", Severity.WARNING, summary="Every record"),)
+        streaming = True
+
+        def run(self, records):  # type: ignore[override]
+            yield from self.run_chunk(records)
+            yield from self.finish()
+
+        def run_chunk(self, records):  # type: ignore[override]
+            for rec in records:
+                yield self.finding("X901", rec)
+
+        def finish(self):
+            raise SkipCheck("does not apply")
+
+    cfg = config(tmp_path, select=["X901", "V"])
+    whole = lint([planted], cfg, stream=False, extra_checks=[EveryRecord])
+    streamed = lint([planted], cfg, chunk_rows=3, extra_checks=[EveryRecord])
+    assert streamed.metrics[CHUNK] > 1
+    assert not any(f.code == "X901" for f in streamed.findings)
+    assert [s.check for s in streamed.skipped] == ["every-record"]
+    same_report(whole, streamed)
