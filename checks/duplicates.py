@@ -91,14 +91,14 @@ def _batch_shingles(texts: Sequence[str], k: int = SHINGLE_CHARS) -> tuple[np.nd
         cps = _codepoints("".join(norms[i] for i in long_.tolist()))
         rolled = _rolling(cps, k)
         lens = lengths[long_]
-        starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
-        counts = lens - k + 1
-        before = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        offsets = np.arange(int(counts.sum())) - np.repeat(before, counts) + np.repeat(starts, counts)
-        parts_h.append(rolled[offsets])  # windows that cross into the next text are never taken
-        parts_o.append(np.repeat(long_, counts))
+        keep = np.ones(len(rolled), dtype=bool)
+        keep[(np.cumsum(lens)[:-1, None] - np.arange(1, k)).ravel()] = False  # windows crossing into the next text
+        parts_h.append(rolled[keep])
+        parts_o.append(np.repeat(long_, lens - k + 1))
     if not parts_h:
         return np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
+    if len(parts_h) == 1:
+        return parts_h[0], parts_o[0]
     owners = np.concatenate(parts_o)
     order = np.argsort(owners, kind="stable")
     return np.concatenate(parts_h)[order], owners[order]
