@@ -702,7 +702,12 @@ def needed_literals(pattern: re.Pattern[str], ascii: bool = False) -> tuple[froz
     """Sets of lower-case strings such that every match of `pattern` contains a string of each set (as text.lower()
     holds it), derived from the pattern's parse tree; () when none can be derived. A text.lower() that misses every
     string of one set cannot match. `ascii`: for ASCII texts only (\\d is then one of ten digits)."""
-    return tuple(frozenset(s) for s in _needed(_parser.parse(pattern.pattern, pattern.flags), ascii=ascii))
+    return tuple(frozenset(s) for s in _needed(_parsed(pattern.pattern, pattern.flags), ascii=ascii))
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(source: str, flags: int) -> Any:
+    return _parser.parse(source, flags)
 
 
 def _needed(seq: Any, before: bool = False, after: bool = False, ascii: bool = False) -> list[set[str]]:
@@ -898,6 +903,7 @@ _COMMON = frozenset("a an the of is are was were be been has have in on at to fo
                     "these those first last next new now most set start will not all its their his her".split())
 
 
+@functools.lru_cache(maxsize=None)
 def _word_key(s: str) -> str:
     """What to look a derived string up by among a text's words: its longest pair of adjacent whole words (joined by a
     space), else its longest whole word that is not common, else its longest whole word ('' when it has none)."""
@@ -1044,8 +1050,8 @@ class Plan:
 
 
 # Below this many texts per side, the detectors to run come from their declared keys and hints (no start-up cost);
-# above it, the derived-needs Plan (built once, in about half a second) takes over. Both give the same spans.
-PLAN_AFTER_TEXTS = 3000
+# above it, the derived-needs Plan (built once, in about a third of a second) takes over. Both give the same spans.
+PLAN_AFTER_TEXTS = 2000
 
 _PLANS: dict[tuple[int, str], list[Any]] = {}  # (id(detectors), side) -> [detectors, Plan or None, texts seen]
 
