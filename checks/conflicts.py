@@ -14,6 +14,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from dslint.artifacts import provides
 from dslint.check import Check
 from dslint.checks.duplicates import UnionFind
 from dslint.data import Record, normalize_text
@@ -198,13 +199,9 @@ one of them is usually wrong, and for generative sets this is the main visible f
     class Options:
         threshold: float = 0.95
 
-    def run(self, records: list[Record], label_data: LabelData, prompt_embeddings: np.ndarray,
-            config: Any) -> Iterator[Any]:
-        from dslint.knn import knn
-
+    def run(self, records: list[Record], label_data: LabelData, prompt_neighbors: Any) -> Iterator[Any]:
         keys = answer_keys(records, label_data)
-        nb = knn(prompt_embeddings, prompt_embeddings, config.neighbors_k, exclude_self=True)
-        groups = similar_groups(nb.indices, nb.similarities, self.options.threshold)
+        groups = similar_groups(prompt_neighbors.indices, prompt_neighbors.similarities, self.options.threshold)
         conflicts = group_conflicts(groups, keys)
         exact = {c.position for c in group_conflicts(exact_groups(records), keys)}
         yield from self.report("L003", [c for c in conflicts if c.position not in exact], records, label_data)
@@ -212,13 +209,25 @@ one of them is usually wrong, and for generative sets this is the main visible f
         yield Metric("L.semantic_conflict_share", share(conflicts, keys))
 
 
+@provides("prompt_neighbors", heavy=True)
+def _prompt_neighbors(prompts: list[str], texts: list[str], config: Any, artifacts: Any) -> Any:
+    """kNN graph of the prompts (artifacts.Neighbors). When every text is its prompt (no targets, e.g. a
+    classification set) it is the shared `neighbors` graph of the texts: reused, not embedded and searched twice."""
+    if prompts == texts:
+        return artifacts.get("neighbors")
+    from dslint.knn import knn
+
+    vectors = artifacts.get("prompt_embeddings")
+    return knn(vectors, vectors, config.neighbors_k, exclude_self=True)
+
+
 def similar_groups(indices: np.ndarray, similarities: np.ndarray, threshold: float) -> list[list[int]]:
     """Connected components of the graph linking records whose similarity is at or above `threshold`."""
     links = UnionFind()
-    for i in range(len(indices)):
-        for j, sim in zip(indices[i], similarities[i]):
-            if j >= 0 and sim >= threshold:
-                links.union(i, int(j))
+    # Only the links above the threshold reach Python, in the row-major order a loop over the graph would take.
+    rows, cols = np.nonzero((indices >= 0) & (similarities >= threshold))
+    for i, j in zip(rows.tolist(), indices[rows, cols].tolist()):
+        links.union(i, j)
     return list(links.clusters().values())
 
 

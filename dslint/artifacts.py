@@ -50,10 +50,14 @@ class Artifacts:
     """The artifact store of one run: seeded values plus memoised provider results."""
 
     def __init__(self, seed: dict[str, Any]):
-        self._values: dict[str, Any] = dict(seed)
+        # A provider that chooses its inputs at run time names `artifacts` and calls .get() (mark it heavy when
+        # any choice is): e.g. the prompts' kNN graph is the texts' graph when every text is its prompt.
+        self._values: dict[str, Any] = {**seed, "artifacts": self}
         self._failed: dict[str, SkipCheck] = {}
-        # Seconds spent in each provider itself (its inputs' time is counted under their own names).
+        # Seconds spent in each provider itself (its inputs' time, even when fetched inside it through
+        # `artifacts`, is counted under their own names).
         self.timings: dict[str, float] = {}
+        self._inner: list[list[float]] = []  # wall and CPU seconds of providers run inside the running one
 
     def get(self, name: str) -> Any:
         if name in self._values:
@@ -66,13 +70,26 @@ class Artifacts:
         try:
             kwargs = {n: self.get(n) for n in provider.inputs}
             start = clock()
-            value = provider.func(**kwargs)
+            self._inner.append([0.0, 0.0])
+            try:
+                value = provider.func(**kwargs)
+            finally:
+                inner = self._inner.pop()
             record_time(self.timings, name, start)
+            self._exclude(name, inner)
         except SkipCheck as exc:
             self._failed[name] = exc  # e.g. a missing model: every check that needs it is skipped once, same reason
             raise
         self._values[name] = value
         return value
+
+    def _exclude(self, name: str, inner: list[float]) -> None:
+        """Count a provider's time once: not again in the provider that fetched it while running."""
+        wall, cpu = self.timings[name], self.timings[f"cpu.{name}"]
+        self.timings[name], self.timings[f"cpu.{name}"] = wall - inner[0], cpu - inner[1]
+        if self._inner:
+            self._inner[-1][0] += wall
+            self._inner[-1][1] += cpu
 
     def computed(self, name: str) -> bool:
         return name in self._values

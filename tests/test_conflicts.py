@@ -85,6 +85,12 @@ def fake_embeddings(groups: list[int]) -> np.ndarray:
     return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
 
 
+def prompt_graph(emb: np.ndarray) -> Neighbors:
+    from dslint.knn import knn
+
+    return knn(emb, emb, Config().neighbors_k, exclude_self=True)
+
+
 def test_near_identical_prompts_with_different_labels():
     rows = [{"text": "How do I top up my card?", "label": "top_up"},
             {"text": "How can I top up my card?", "label": "top_up"},
@@ -93,7 +99,7 @@ def test_near_identical_prompts_with_different_labels():
             {"text": "What is the exchange rate?", "label": "exchange_rate"}]
     records = make_records(rows)
     findings, metrics = run(SemanticConflictCheck(), records=records, label_data=find_labels(records),
-                            prompt_embeddings=fake_embeddings([0, 0, 0, 0, 1]), config=Config())
+                            prompt_neighbors=prompt_graph(fake_embeddings([0, 0, 0, 0, 1])))
     assert [f.location.record for f in findings] == [2]
     assert findings[0].related == (0, 1, 3) and "near-identical prompt" in findings[0].message
     assert metrics["L.semantic_conflict_share"] == 0.4  # both minority records count in the share
@@ -102,7 +108,7 @@ def test_near_identical_prompts_with_different_labels():
 def test_similarity_threshold_is_an_option():
     records = make_records([{"text": "a", "label": "x"}, {"text": "b", "label": "y"}])
     emb = np.array([[1, 0], [0.9, np.sqrt(1 - 0.81)]], dtype=np.float32)  # cosine 0.9
-    args = dict(records=records, label_data=find_labels(records), prompt_embeddings=emb, config=Config())
+    args = dict(records=records, label_data=find_labels(records), prompt_neighbors=prompt_graph(emb))
     assert run(SemanticConflictCheck(), **args)[0] == []
     loose = SemanticConflictCheck(SemanticConflictCheck.Options(threshold=0.85))
     assert [f.location.record for f in run(loose, **args)[0]] == [1]
@@ -113,6 +119,21 @@ def test_similar_groups_are_connected_components():
     sims = np.array([[0.99, 0.1], [0.99, 0.2], [0.97, 0.1], [0.97, 0.1]])
     assert sorted(similar_groups(idx, sims, 0.95)) == [[0, 1], [2, 3]]
     assert similar_groups(idx, sims, 0.98) == [[0, 1]]
+
+
+def test_prompt_graph_is_the_text_graph_when_every_text_is_its_prompt():
+    from dslint.artifacts import Artifacts
+
+    cls = make_records([{"text": "a", "label": "x"}, {"text": "b", "label": "y"}, {"text": "c", "label": "x"}])
+    store = Artifacts({"records": cls, "config": Config(), "embeddings": fake_embeddings([0, 0, 1])})
+    assert store.get("prompt_neighbors") is store.get("neighbors")  # one search, no prompt embeddings
+    assert not store.computed("prompt_embeddings")
+    rows = [chat("same question", "one answer"), chat("same question", "another answer"), chat("other", "x")]
+    store = Artifacts({"records": make_records(rows), "config": Config(), "embeddings": fake_embeddings([0, 1, 2]),
+                       "prompt_embeddings": fake_embeddings([0, 0, 1])})
+    graph = store.get("prompt_neighbors")
+    assert graph.indices[0, 0] == 1 and graph.similarities[0, 0] > 0.99  # searched on the prompts, not the texts
+    assert not store.computed("neighbors")
 
 
 # ---- L004 -----------------------------------------------------------------------------------------------------

@@ -112,6 +112,31 @@ def test_labels_rarer_than_folds_are_left_out_and_listed():
     assert np.allclose(pp.probs.sum(axis=1), 1.0)
 
 
+def test_large_sets_use_three_folds_unless_configured():
+    from dslint.checks.labels import LARGE_SET, folds_of
+
+    small = LabelData(LABEL_FIELD, "", ("a", "b") * 100)
+    large = LabelData(LABEL_FIELD, "", ("a", "b") * (LARGE_SET // 2 + 1))
+    assert folds_of(Config(), small) == 5 and folds_of(Config(), large) == 3
+    configured = Config()
+    configured.checks = {"label-errors": {"cv-folds": 7}}
+    assert folds_of(configured, large) == 7
+
+
+def test_c_is_chosen_on_a_sample_of_a_large_set(monkeypatch):
+    from sklearn.model_selection import StratifiedKFold
+
+    from dslint.checks import labels as mod
+
+    monkeypatch.setattr(mod, "C_SAMPLE", 60)
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 100)
+    x = (np.eye(3)[y] + rng.normal(0, 0.3, (300, 3))).astype(np.float32)
+    y[:3] = [1, 2, 0]  # a few wrong labels, so held-out log-loss has something to judge
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    assert mod.choose_c(x, y, cv) in mod.C_GRID
+
+
 def test_one_usable_label_skips_instead_of_crashing():
     with pytest.raises(SkipCheck, match="fewer than two labels"):
         out_of_fold(np.ones((8, 2), dtype=np.float32), LabelData(LABEL_FIELD, "", ("a",) * 6 + ("b",) * 2))
