@@ -666,12 +666,16 @@ REFUSALS = re.compile(
 
 
 NON_ALNUM = re.compile(r"[^0-9a-z]+")
+NOT_ALNUM_BYTES = bytes(c for c in range(256) if not (48 <= c <= 57 or 97 <= c <= 122))
 # An exact pre-filter: REFUSALS cannot match an ASCII text whose lower case holds none of these (non-ASCII texts
 # always go to the regex, whose case-insensitive matching also accepts letters such as U+0130 for "i").
 REFUSAL_WORDS = ("an ai", "sorry", "i can", "my knowledge", "my training")
 
 
 def alnum_key(text: str) -> str:
+    """The casefolded text without anything but 0-9 and a-z (bytes.translate on ASCII text: no regex)."""
+    if text.isascii():
+        return text.encode().lower().translate(None, NOT_ALNUM_BYTES).decode()
     return NON_ALNUM.sub("", text.casefold())
 
 

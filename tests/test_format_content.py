@@ -105,16 +105,19 @@ def test_tool_results_are_not_judged_as_prose() -> None:
 
 def test_content_prefilters_agree_with_the_patterns_they_guard():
     import random
+    import re
 
     from dslint.checks.format import REFUSALS, alnum_key, refusal, short_alnum_key
 
     rng = random.Random(3)
     pieces = ["I'm sorry, but I cannot", "As an AI language model", "i can't help with that request", "my knowledge "
-              "cutoff is", "\u0130'M SORRY, BUT \u0130 CANNOT", "No input", "<no input>", " ", "a1" * 30, "-", "\u00e9"]
+              "cutoff is", "\u0130'M SORRY, BUT \u0130 CANNOT", "No input", "<no input>", " ", "a1" * 30, "-", "\u00e9",
+              "N/A", "No_Input!", "\t\x00\x7f~`"]
     for _ in range(2000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
         want = REFUSALS.search(text)
         got = refusal(text)
         assert (got and got.group(0)) == (want and want.group(0)), text
         key = alnum_key(text)
+        assert key == re.sub(r"[^0-9a-z]+", "", text.casefold()), text
         assert short_alnum_key(text, 16) == (key if len(key) <= 16 else None), text
