@@ -246,10 +246,10 @@ def _band_buckets(signatures: np.ndarray, rows: np.ndarray, threshold: float
     """For each LSH band: `rows` grouped by equal band values (ascending positions inside a group) and the
     start and size of each group of two or more."""
     bands, per = band_params(round(threshold, 3), signatures.shape[1])
-    sig = signatures[rows]
     for band in range(bands):
+        sig = signatures[rows, band * per:(band + 1) * per]  # one band at a time: no copy of the whole matrix
         key = np.full(len(rows), band, dtype=_U64)
-        for col in range(band * per, (band + 1) * per):
+        for col in range(per):
             key = fmix64(key ^ sig[:, col].astype(_U64))
         order = np.argsort(key, kind="stable")  # stable: ascending rows within a group
         ordered = key[order]
