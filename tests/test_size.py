@@ -258,8 +258,6 @@ def test_a_many_label_taxonomy_is_a_green_flag_and_a_small_one_is_not():
 
 
 def test_ascii_texts_get_the_same_language_guess_as_the_general_path():
-    from dslint.checks.size import guess_language
-
     texts = ["The cat and the dog", "THE_and the1is are", "der die das und nicht", "de het een en is zijn",
              "le la les et est", "x" * 2100 + " the and", "What is the price? It is 5 USD, and you can pay.", ""]
     for text in texts:
