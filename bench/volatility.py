@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/volatility.py            # prints a markdown section (paste under "## Volatility")
     .venv/bin/python bench/volatility.py --write    # ... and replaces that section in bench/RESULTS.md
+        [--baseline REV] [--speed] [--learned]     # ... with before/after F1, the speed table, the learned scorer
 
 Runs the V rules through the engine (`dslint.lint(..., select=["V"], fast=True)`) with today's real date.
 RealTime QA rows are all time-sensitive (weekly news quizzes, 2020-2022). They are read two ways:
@@ -191,6 +192,59 @@ def learned_lines(seed: int = 0) -> list[str]:
     return lines + [""]
 
 
+def baseline_lines(rev: str) -> list[str]:
+    """F1 per split of checks/volatility.py at git revision `rev` next to the working tree's (same records, detect()
+    as the check calls it, today's date)."""
+    import tempfile
+
+    from bench.volatility_speed import baseline_module, records_of
+    from dslint.checks import volatility as current
+
+    lines = [f"**Before / after** (`--baseline {rev}`: checks/volatility.py at {rev} vs now, same rows):", "",
+             "| split | before: FP rate, recall, precision, F1 | now: FP rate, recall, precision, F1 |",
+             "|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        old = baseline_module(rev, tmp)
+        if old is None:
+            return [f"(baseline {rev} not available from git)", ""]
+        for split in ("test2", "test", "heldout", "dev"):
+            recs, gold, _ = labelled_records(split)
+            path = Path(tmp) / f"{split}.jsonl"
+            path.write_text("\n".join(json.dumps(r) for r in recs) + "\n", encoding="utf-8")
+            rows = records_of(path)
+            cells = []
+            for module in (old, current):
+                window = module.Window(dt.date.today())
+                hits = {i for i, r in enumerate(rows)
+                        if module.detect(r.prompt, r.target, window, request=module.request_text(r))}
+                cells.append(_scores(hits, gold))
+            lines.append(f"| {split} | {cells[0]} | {cells[1]} |")
+    return lines + [""]
+
+
+def _scores(hits: set[int], gold: list[str]) -> str:
+    tp = sum(gold[i] == "volatile" for i in hits)
+    fp = len(hits) - tp
+    precision = tp / len(hits) if hits else 0.0
+    recall = tp / gold.count("volatile")
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return f"{fp / gold.count('settled'):.1%}, {recall:.1%}, {precision:.1%}, **{f1:.2f}**"
+
+
+def speed_lines() -> list[str]:
+    """The table of bench/volatility_speed.py (Dolly and a 20k synthetic chat set, against the default baseline)."""
+    import contextlib
+    import io
+
+    from bench import volatility_speed
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        volatility_speed.main([])
+    return ["**Speed** (`bench/volatility_speed.py`, process CPU, one run on a shared 2-core machine; the 'before' "
+            "column is the revision before the pre-filter):", "", *out.getvalue().splitlines(), ""]
+
+
 def write_section(body: str) -> None:
     """Replace (or add) the '## Volatility' section of bench/RESULTS.md, leaving the others alone."""
     write_results_section("## Volatility", "## Volatility\n\nMeasured by `bench/volatility.py`.\n\n" + body)
@@ -201,12 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="replace the Volatility section of bench/RESULTS.md")
     parser.add_argument("--learned", action="store_true",
                         help="also run the embedding-classifier experiment (loads the model; about a minute)")
+    parser.add_argument("--baseline", default="", metavar="REV",
+                        help="also score checks/volatility.py at git revision REV on every split (before / after)")
+    parser.add_argument("--speed", action="store_true", help="also run bench/volatility_speed.py (a few minutes)")
     args = parser.parse_args(argv)
     missing = [p for p in (REALTIMEQA, DOLLY, ALPACA) if not p.exists()]
     if missing:
         print(f"skipped: shared data not found ({', '.join(map(str, missing))})")
         return 0
     body = measure()
+    if args.baseline:
+        body += "\n".join(baseline_lines(args.baseline)) + "\n"
+    if args.speed:
+        body += "\n".join(speed_lines()) + "\n"
     if args.learned:
         body += "\n".join(learned_lines()) + "\n"
     print(body)
