@@ -72,11 +72,11 @@ def run_dslint(noisy: list[str], embeddings: np.ndarray) -> dict[str, Any]:
     """What L001/L005 compute: out-of-fold probabilities, cleanlab issues and the estimated noise rate."""
     from dslint.checks.labels import LABEL_FIELD, LabelData, find_issues, out_of_fold
 
-    start = time.perf_counter()
+    start = time.process_time()
     pp = out_of_fold(embeddings, LabelData(LABEL_FIELD, "bench", tuple(noisy)))
     found = find_issues(pp)
     return {"flagged": pp.positions[found.issue], "estimate": found.noise_rate, "probs": pp.probs,
-            "classes": pp.classes, "seconds": time.perf_counter() - start,
+            "classes": pp.classes, "seconds": time.process_time() - start,
             "accuracy": float(np.mean(np.argmax(pp.probs, axis=1) == pp.labels))}
 
 
@@ -85,7 +85,7 @@ def run_datalab(noisy: list[str], embeddings: np.ndarray, pred_probs: np.ndarray
     """cleanlab Datalab with its defaults: from the features alone, or from our out-of-fold probabilities."""
     from cleanlab import Datalab
 
-    start = time.perf_counter()
+    start = time.process_time()
     if pred_probs is not None:
         index = {c: k for k, c in enumerate(classes)}
         lab = Datalab(data={"label": [index[c] for c in noisy]}, label_name="label", verbosity=0)
@@ -95,7 +95,7 @@ def run_datalab(noisy: list[str], embeddings: np.ndarray, pred_probs: np.ndarray
         lab.find_issues(features=embeddings, issue_types={"label": {}})
     issues = lab.get_issues("label")
     flagged = np.flatnonzero(issues["is_label_issue"].to_numpy())
-    return {"flagged": flagged, "estimate": len(flagged) / len(noisy), "seconds": time.perf_counter() - start}
+    return {"flagged": flagged, "estimate": len(flagged) / len(noisy), "seconds": time.process_time() - start}
 
 
 def gate_verdict(estimate: float, n: int) -> str:
@@ -118,7 +118,7 @@ def measure(rates: tuple[float, ...], seed: int) -> str:
         with threadpool_limits(1):  # 2 shared cores: BLAS threads only oversubscribe them
             rows.extend(compare(rate, noisy, truth, embeddings, base))
     head = ("| injected | method | flagged | precision | recall | estimated noise | minus estimate at 0% | L005 "
-            "| time |\n|---|---|---|---|---|---|---|---|---|")
+            "| CPU s |\n|---|---|---|---|---|---|---|---|---|")
     return (f"banking77 train ({len(texts):,} rows, {len(set(labels))} intents), all-MiniLM-L6-v2 embeddings "
             f"(cached), uniform flips (seed {seed}); precision/recall against the injected flips only.\n\n"
             + head + "\n" + "\n".join(rows) + "\n\n" + READING)
@@ -131,7 +131,9 @@ reports (dslint: the lowest self-confidence records, as many as confident learni
 Datalab: its defaults, from the embeddings alone, or from the same out-of-fold probabilities dslint computes).
 A flagged row that is not an injected flip counts against precision even when it is one of banking77's own
 errors. "L005" is the noise-amplification verdict at the default thresholds (warning above 5%, error above 10%).
-"time" is wall time on a shared 2-core machine (dslint's includes choosing C and 5-fold cross validation).
+"CPU s" is process CPU time (all threads; steadier than wall time on the shared 2-core machine): dslint's
+includes choosing C and 5-fold cross validation, on one BLAS thread (two threads used 3x the CPU for these thin
+matrices: 21.7 against 7.2 CPU s on a 10k set); Datalab's from features includes its kNN classifier.
 """
 
 
@@ -150,7 +152,7 @@ def compare(rate: float, noisy: list[str], truth: np.ndarray, embeddings: np.nda
         pr = f"{p:.1%} | {r:.1%}" if rate else "– | –"
         verdict = gate_verdict(result["estimate"], len(noisy)) if result is ours else ""
         rows.append(f"| {rate:.0%} | {name} | {len(result['flagged']):,} | {pr} | {result['estimate']:.1%} | "
-                    f"{excess:+.1%} | {verdict} | {result['seconds']:.0f} s |")
+                    f"{excess:+.1%} | {verdict} | {result['seconds']:.1f} |")
         print(rows[-1], file=sys.stderr, flush=True)
     print(f"  out-of-fold accuracy at {rate:.0%}: {ours['accuracy']:.1%}", file=sys.stderr, flush=True)
     return rows

@@ -139,7 +139,7 @@ def task_datalab(args: argparse.Namespace) -> dict[str, Any]:
         with _timed(steps, "label (features: kNN classifier)"):
             lab.find_issues(features=features, issue_types={"label": {}})
         label_via = "features (its kNN classifier)"
-        if not _found(lab, "label"):
+        if _found(lab, "label") is None:
             steps["failed: label (features)"] = steps.pop("label (features: kNN classifier)")
             with _timed(steps, "label (pred_probs: 5-fold LogisticRegression)"):
                 lab.find_issues(pred_probs=_recommended_pred_probs(features, lab), issue_types={"label": {}})

@@ -178,7 +178,7 @@ def choose_c(x: np.ndarray, y: np.ndarray, cv: Any) -> float:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import log_loss
 
-    if len(x) > C_SAMPLE:
+    if len(x) - C_SAMPLE > int(y.max()) + 1:  # what is left out must hold every class, or there is no sample
         x, y = _stratified_sample(x, y, C_SAMPLE)
     with warnings.catch_warnings():  # a class rarer than the folds in the sample: its held-out share is empty
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)

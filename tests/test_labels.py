@@ -135,6 +135,8 @@ def test_c_is_chosen_on_a_sample_of_a_large_set(monkeypatch):
     y[:3] = [1, 2, 0]  # a few wrong labels, so held-out log-loss has something to judge
     cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     assert mod.choose_c(x, y, cv) in mod.C_GRID
+    monkeypatch.setattr(mod, "C_SAMPLE", 298)  # 2 rows left out for 3 classes: no sample, no crash
+    assert mod.choose_c(x, y, cv) in mod.C_GRID
 
 
 def test_one_usable_label_skips_instead_of_crashing():
