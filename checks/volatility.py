@@ -19,7 +19,7 @@ import re
 from re import _constants as _c  # the parse tree of a pattern: what it needs (see needed_literals)
 from re import _parser
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from dslint.check import Check
@@ -385,11 +385,13 @@ def _rx(pattern: str, flags: int = re.I) -> re.Pattern[str]:
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
+_FEW = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|few|several)"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _DIGITS = tuple("0123456789")
 _OFFICE_KEYS = ("ceo", "chief", "chair", "president", "minister", "premier", "chancellor", "governor", "mayor",
                 "senator", "secretary", "coach", "manager", "director", "speaker", "attorney", "cfo", "cto", "coo",
-                "leader", "head", "king", "queen", "monarch", "pope", "owner", "captain", "rep.", "sen.", "gov.")
+                "leader", "head", "king", "queen", "monarch", "pope", "owner", "captain", "rep.", "sen.", "gov.",
+                "ambassador")
 _MONEY = (r"(?:[$£€¥₹₩₽]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|bn|million|billion|trillion))?|"
           r"\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|JPY|CNY|INR|CAD|AUD|CHF|dollars?|euros?|pounds sterling|yen|"
           r"yuan|rupees?|pesos?)\b|\b(?:USD|EUR|GBP|US\$|A\$|C\$|Rs\.?)\s?\d[\d,]*(?:\.\d+)?)")
@@ -398,7 +400,7 @@ _OFFICE = (r"(?:CEO|chief executive(?: officer)?|chairman|chairwoman|chairperson
            r"(?:foreign|home|health|defen[cs]e|finance) (?:secretary|minister)|minister(?: of [\w ]{3,30}?)?|"
            r"head coach|manager|director[- ]general|speaker of the house|attorney general|"
            r"chief (?:justice|financial officer|technology officer|operating officer)|CFO|CTO|COO|leader|head|"
-           r"king|queen|monarch|pope|owner|captain)")
+           r"king|queen|monarch|pope|owner|captain|ambassador)")
 _TITLE_BEFORE_NAME = (r"\b(?:President|Prime Minister|Chancellor|Governor|Mayor|Senator|(?:[A-Z][a-z]+ )?Secretary|"
                       r"(?:[A-Z][a-z]+ )?Minister|CEO|Chief Executive|Chairman|Premier|Speaker|Attorney General|"
                       r"Rep\.|Sen\.|Gov\.)(?<!Premier)\s+(?:[A-Z][a-z'’-]+\s){0,2}[A-Z][a-z'’-]+")
@@ -466,14 +468,39 @@ def _unit_conversion(sentence: str, m: re.Match[str]) -> bool:
     return "pound" in m.group().lower() and bool(_UNIT.match(sentence, m.end() - len(m.group().split()[-1])))
 
 
+def _not_former(sentence: str, m: re.Match[str], window: Window) -> bool:
+    """Not an ordinal, former or founding holder ('the first president', 'former CEO')."""
+    return not re.search(r"\b(?:first|second|third|\d+(?:st|nd|rd|th)|former|founding|late|last|previous|past|"
+                         r"then|one-time|ex-)\W*$", sentence[:m.start()].lower()[-40:])
+
+
 def _present_role(sentence: str, m: re.Match[str], window: Window) -> bool:
     """The role is held now: not an ordinal, former or founding holder, and not in the past tense."""
-    head = sentence[:m.start()].lower()
-    if re.search(r"\b(?:first|second|third|\d+(?:st|nd|rd|th)|former|founding|late|last|previous|past|"
-                 r"then|one-time|ex-)\W*$", head[-40:]):
+    if not _not_former(sentence, m, window):
         return False
     return not re.search(r"\b(?:was|were|had been|served|became|had|did)\b", sentence, re.I) or bool(
         re.search(r"\b(?:currently|current|now|incumbent|sitting|present)\b", sentence, re.I))
+
+
+_RANKING = (r"(?:largest|biggest|most (?:popular|populous|valuable|followed|subscribed|visited|watched|streamed|"
+            r"successful|decorated|downloaded|used)|best[- ]selling|highest[- ](?:grossing|paid|rated)|richest|"
+            r"wealthiest|leading)")
+_RANKING_KEYS = ("largest", "biggest", "most ", "best-selling", "best selling", "highest", "richest", "wealthiest",
+                 "leading")
+# What a ranking of the moment is about: people, organisations, works, places by population; not nature's records
+_RANKED = (r"(?:compan(?:y|ies)|corporations?|firms?|brands?|employers?|econom(?:y|ies)|cit(?:y|ies)|towns?|"
+           r"airlines?|banks?|retailers?|stadiums?|arenas?|airports?|universit(?:y|ies)|colleges?|bands?|artists?|"
+           r"musicians?|singers?|rappers?|actors?|actress(?:es)?|athletes?|players?|(?:goal ?)?scorers?|teams?|"
+           r"clubs?|franchises?|films?|movies?|albums?|songs?|books?|novels?|video games?|games|apps?|websites?|"
+           r"platforms?|manufacturers?|automakers?|carmakers?|producers?|exporters?|importers?|leagues?|TV shows?|"
+           r"shows|restaurants?|hotels?|buildings?|skyscrapers?|malls?|chains?|channels?|accounts?|profiles?|"
+           r"YouTubers?|influencers?|podcasts?|sports|majors|billionaires?|tech companies|metropolitan areas?|"
+           r"social (?:media|networks?)|smartphones?|phones?|programming languages?|frameworks?|formats?)")
+
+
+def _ranked_now(sentence: str, m: re.Match[str], window: Window) -> bool:
+    """A ranking of the moment, not a past one ('was the largest') nor one a passage in the prompt states."""
+    return not re.search(r"\b(?:was|were|had been|used to)\b", m.group(), re.I)
 
 
 DETECTORS: tuple[Detector, ...] = (
@@ -492,14 +519,14 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(TIME_RELATIVE, _rx(r"\btoday's (?!date\b)(?!(?:[\w-]+ ){0,3}(?:world|society|age|era|times|"
                                 r"generation|youth|environment|landscape)\b)|"
                                 r"\bas of (?:the )?(?:end|completion|start|beginning) of (?:the )?"
-                                r"(?:20\d\d|this|last|current)|\b(?:the )?most up[- ]to[- ]date\b|\b(?:the )?last "
-                                r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|few|several) "
+                                r"(?:20\d\d|this|last|current)|\b(?:the )?most up[- ]to[- ]date\b|\b(?:the )?(?:last "
+                                + _FEW + r"|" + _FEW + r" (?:more|most) recent) "
                                 r"(?:[\w\"'“”-]+ ){0,4}"
                                 r"(?:winners|champions|presidents|prime ministers|leaders|CEOs|holders|years|seasons|"
                                 r"elections|editions|tournaments|World Cups|Olympics|Super Bowls|albums|releases|"
                                 r"versions|movies|films|books|recipients|laureates)\b"), prompt=True, past_ok=True,
              guard=_not_howto,
-             hint=("today's", "as of ", "up-to-date", "up to date", "up-to date", "up to-date", "last ")),
+             hint=("today's", "as of ", "up-to-date", "up to date", "up-to date", "up to-date", "last ", " recent ")),
     Detector(TIME_RELATIVE, _rx(r"(?:^|\n)\s*(?:Today|Nowadays|Currently|At present),|\bthe current (?:situation|"
                                 r"state of affairs|political|economic|climate|market|events|affairs|trends?|"
                                 r"administration|government|leadership|status)"), prompt=True, past_ok=True,
@@ -520,6 +547,10 @@ DETECTORS: tuple[Detector, ...] = (
                  r"\b(?:who|what|which|how|where|is|are|tell me|list|name)\b", s, re.I)) and "?" in s or bool(
                  re.search(r"\b(?:most|best|largest|biggest|leading|top)\b", s, re.I))),
              hint=("today", "now", "tonight", "this morning")),
+    # an open-ended range ("2019 - present", "Narendra Modi (2014– )") is a role or a run that is still going
+    Detector(TIME_RELATIVE, _rx(r"\b(?:19|20)\d\d\s*(?:[-–—]|to|until)\s*(?:the )?(?:present|current|now|today|date)\b|"
+                                r"\((?:since )?(?:19|20)\d\d\s*[-–—]?\s+\)"), prompt=True, past_ok=True,
+             keys=("19", "20")),
     # --- explicit dates and years near the present ---
     Detector(RECENT_DATE, _rx(
         r"(?:\b" + _MONTH + r"\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?|\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH +
@@ -550,8 +581,12 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(OFFICE_HOLDER, _rx(r"\b(?:current|incumbent|sitting|present|new|newly (?:elected|appointed))\s+"
                                 + _OFFICE + r"\b"), prompt=True, guard=_present_role, keys=_OFFICE_KEYS),
     Detector(OFFICE_HOLDER, _rx(r"\b(?:is|are|serves as|remains|has been|is now) (?:the )?(?:current )?"
-                                + _OFFICE + r" of (?:the )?[A-Z]"), prompt=True, guard=_present_role,
+                                + _OFFICE + r" (?:of|to) (?:the )?[A-Z]"), prompt=True, guard=_present_role,
              keys=_OFFICE_KEYS),
+    # "has been the ambassador to Turkey since 2019": held since a date, so held now however old the date
+    Detector(OFFICE_HOLDER, _rx(r"\b(?:has|have) (?:been|served as) (?:the |an? )?(?:[\w-]+ ){0,3}?" + _OFFICE +
+                                r"\b[^.!?\n]{0,60}?\bsince\b"), prompt=True, past_ok=True, guard=_not_former,
+             keys=("since",)),
     Detector(OFFICE_HOLDER, _rx(r"\b(?:serves|is serving|currently serves) as (?:the )?(?:current )?" + _OFFICE +
                                 r"\b"), prompt=True, guard=_present_role, keys=_OFFICE_KEYS),
     Detector(OFFICE_HOLDER, _rx(r"\bthe (?:current )?" + _OFFICE + r" of (?:the )?[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*"
@@ -623,6 +658,44 @@ DETECTORS: tuple[Detector, ...] = (
                             r"(?:population|exchange rate|GDP|unemployment rate|"
                             r"inflation rate|interest rate|market cap|net worth|stock price|share price) of"),
              prompt=True, hint=("what's ", "what is ", "what was ")),
+    # --- rankings, records and running counts (who or what is "the largest / most followed / best-selling" now) ---
+    Detector(STATISTIC, _rx(
+        r"\b(?:is|are|remains?|has become|have become|became) (?:now |currently |still |also )?(?:one of |among )?"
+        r"(?:the )?(?:[\w-]+'s )?(?:second[- ]|third[- ])?" + _RANKING + r" (?:[\w&.'-]+ ){0,4}?" + _RANKED + r"\b"),
+        prompt=True, guard=_ranked_now, keys=_RANKING_KEYS),
+    Detector(STATISTIC, _rx(
+        r"\b(?:what|which|who|where|name|list|give|tell)\b[^.?!\n]{0,50}?\b(?P<span>(?:the )?(?:top (?:\d+|three|"
+        r"five|ten) )?" + _RANKING + r" (?:[\w&.'-]+ ){0,4}?" + _RANKED + r")\b"),
+        prompt=True, target=False, guard=_ranked_now, keys=_RANKING_KEYS),
+    Detector(STATISTIC, _rx(
+        r"\b(?:the|its|their) (?:(?:\d+|two|three|four|five|ten) )?" + _RANKING
+        + r" (?:(?!between\b|of\b|in\b|among\b|for\b)[\w&.'-]+ ){0,2}?" + _RANKED
+        + r"\b(?:[^.!?\n]{0,40}? )?(?:are|is|include)\b"), guard=_ranked_now, keys=_RANKING_KEYS),
+    Detector(STATISTIC, _rx(
+        r"\btop (?:(?:\d+|three|five|ten|twenty) )?(?:[\w&.'-]+ ){0,3}?(?:brands|companies|leagues|universities|"
+        r"airlines|cities|clubs|teams|players|profiles|accounts|channels|apps|websites|economies|banks|employers|"
+        r"YouTubers|influencers)\b|"
+        r"\b(?:by|based on|in terms of) (?:their |its )?(?:population|revenue|market (?:cap|value)|"
+        r"number of (?:users|followers|subscribers|inhabitants|residents|visitors))\b|"
+        r"\b(?:popular|trending|viral) on (?:YouTube|TikTok|Tik ?Tok|Tictok|Instagram|Twitter|Spotify|Netflix|Twitch|"
+        r"Reddit|Facebook)\b|"
+        r"\ball[- ]time (?:leading|top|highest|record|most)\b|\b(?:has|have) (?:won|scored|sold|had) the most\b|"
+        r"\b(?:has|have) the most (?:inhabitants|people|residents|followers|subscribers|users|titles|wins|"
+        r"medals|trophies|championships|Grammys|Oscars)\b"),
+        prompt=True, past_ok=True, keys=("top ", "by ", "based on", "in terms of", "popular on",
+                                         "trending on", "viral on", "all time", "all-time", "the most")),
+    # a running count ("has released 10 albums", "how many albums has she released?") grows after training
+    Detector(STATISTIC, _rx(
+        r"\b(?:has|have|to have) (?:so far |to date |now |since )?(?:released|published|written|recorded|sold|scored|"
+        r"appeared in|starred in|directed|produced|won|received|earned|opened) (?:over |more than |nearly |about |"
+        r"around |some |a total of |between )?(?:\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+        r"\w+teen|twenty[\w-]*|\w+ty|dozens|hundreds|thousands|millions)\b[\w ,.-]{0,40}?\b(?:albums|singles|"
+        r"records|books|novels|films|movies|songs|episodes|games|goals|points|runs|wickets|awards|Grammys|Oscars|"
+        r"copies|units|stores|locations|restaurants)\b|"
+        r"\b(?:how many|all (?:of )?the|every|list (?:of )?(?:all )?the)\b[^.?!\n]{0,60}?\b(?:has|have) "
+        r"(?:[\w.'-]+ ){0,3}?(?:released|published|written|recorded|sold|scored|won|directed|produced|appeared in|"
+        r"starred in)\b"),
+        prompt=True, past_ok=True, keys=("has ", "have ")),
     # --- news and event phrasing ---
     Detector(NEWS, _rx(
         r"\b(?:yesterday|last (?:night|week|weekend|month)|this (?:week|weekend)|earlier this (?:week|month|year)|"
@@ -978,7 +1051,8 @@ def scan(text: str, side: str, window: Window, detectors: Iterable[Detector] = D
                     past = anchored_in_past(sentence, window) if past is None else past
                     if past:
                         break
-                start, end = _whole_words(text, offset + m.start(), offset + m.end())
+                a, b = m.span("span") if "span" in det.pattern.groupindex and m.start("span") >= 0 else m.span()
+                start, end = _whole_words(text, offset + a, offset + b)
                 found[det.category] = VolatileSpan(det.category, text[start:end].strip(), start, side)
                 break
     return sorted(found.values(), key=lambda s: (CATEGORIES.index(s.category), s.start))
@@ -1091,12 +1165,38 @@ def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True
     spans = [s for s in scan(target, "target", window) if not _grounded(s, prompt)]
     if scan_prompt:
         seen = {s.category for s in spans}
+        if _about_given_text(prompt if request is None else request):
+            seen.add(RECENT_DATE)
         spans += [s for s in scan(_question_part(prompt), "prompt", window) if s.category not in seen]
-    # Most records have no span: the context filters run only for those that do (same result, far less work).
     asked = prompt if request is None else request
+    if scan_prompt and NEWS not in {s.category for s in spans} and _SUMMARY.search(asked):
+        spans += _news_passage(prompt, window)
+    # Most records have no span: the context filters run only for those that do (same result, far less work).
     if spans and (is_fiction(asked, target) or is_math(asked) or defers(target)):
         return []
     return spans
+
+
+_SUMMARY = re.compile(r"\b(?:summari[sz]e|summari[sz]ing|sum up|summary|headline|tl;?dr)\b", re.I)
+# The news detectors, firing whatever past year the passage mentions ("signed by 200 countries in 2015")
+_NEWS_DETECTORS = tuple(replace(d, past_ok=True) for d in DETECTORS if d.category == NEWS)
+
+
+def _news_passage(prompt: str, window: Window) -> list[VolatileSpan]:
+    """The first news span of the context passages given to be summarised: a summary of a news report teaches it."""
+    passage = "\n".join(p for p in prompt.split("\n") if _is_passage(p))
+    return scan(passage, "prompt", window, _NEWS_DETECTORS)[:1] if passage else []
+
+
+_GIVEN_TEXT = re.compile(r"\b(?:according to|based on|from|in|using|given) (?:the|this|that) (?:provided |given |"
+                         r"reference )?(?:text|passage|paragraph|article|excerpt|document)\b", re.I)
+
+
+def _about_given_text(request: str) -> bool:
+    """The question is about a text given with it ('... before 2023 according to the text'): the dates it names are
+    the passage's, not the present's."""
+    return _may_contain(request, ("text", "passage", "paragraph", "article", "excerpt", "document")) and bool(
+        _GIVEN_TEXT.search(request))
 
 
 def _grounded(span: VolatileSpan, prompt: str) -> bool:
@@ -1104,9 +1204,14 @@ def _grounded(span: VolatileSpan, prompt: str) -> bool:
     return len(prompt) >= 200 and span.span.lower() in prompt.lower()
 
 
-def _question_part(prompt: str, passage: int = 200) -> str:
-    """The prompt without context passages (long paragraphs that are not questions): what the user asks about."""
-    return "\n".join(p for p in prompt.split("\n") if len(p) < passage or p.rstrip().endswith("?"))
+def _is_passage(paragraph: str, passage: int = 200) -> bool:
+    """A context passage: a long paragraph that is not a question."""
+    return len(paragraph) >= passage and not paragraph.rstrip().endswith("?")
+
+
+def _question_part(prompt: str) -> str:
+    """The prompt without context passages: what the user asks about."""
+    return "\n".join(p for p in prompt.split("\n") if not _is_passage(p))
 
 
 def request_text(record: Record) -> str:
