@@ -243,6 +243,27 @@ def _turns(messages: list[Any], field: str, role_key: str, content_key: str, sha
     return out
 
 
+def system_prompt(record: Record) -> bool | None:
+    """Whether a conversation has a system prompt (a system turn, or a "system" field), None for other records:
+    what conversation() would say, without building its turns."""
+    data = record.data
+    if record.format == "chat":
+        messages, role_key, sharegpt = data.get("messages"), "role", False
+    elif record.format == "sharegpt":
+        messages, role_key, sharegpt = data.get("conversations"), "from", True
+    else:
+        return None
+    if not isinstance(messages, list):
+        return None
+    for m in messages:
+        if type(m) is not dict and not isinstance(m, Mapping):
+            continue
+        raw = str(m.get(role_key, ""))
+        if (SHAREGPT_ROLES.get(raw.lower()) if sharegpt else CANONICAL_ROLES.get(raw)) == "system":
+            return True
+    return bool(data.get("system"))
+
+
 def target_turn(turns: list[Turn]) -> Turn | None:
     return next((t for t in reversed(turns) if t.role == "assistant"), None)
 
@@ -376,30 +397,61 @@ class FormatCheck(Check):
 
     name = "format"
     rules = STRUCTURE_RULES + CONVERSATION_RULES + PREFERENCE_RULES
+    # F011 and F026 judge a record against its file: the first pass counts each file's conversations with a system
+    # prompt (and gives every file's format), the second judges rows and records.
+    streaming = True
+
+    def __init__(self, options: Any = None):
+        super().__init__(options)
+        self.reset()
+
+    def reset(self) -> None:
+        self._system: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # path -> [conversations, with system]
+        self._rows: Counter[str] = Counter()  # rows per path, for F010
+        self._blank: Counter[str] = Counter()
+        self._split = SplitRecord()  # a record split across lines spans chunks
 
     def run(self, rows: list[Row], records: list[Record], sources: list[Any], profile: Any,
             config: Any) -> Iterator[Finding | Metric]:
-        infos = [s.info for s in sources]
+        self.reset()
+        self.observe(records)
+        yield from self.run_chunk(rows, records, sources, profile, config)
+        yield from self.finish(sources, profile)
+
+    def observe(self, records: list[Record]) -> None:
+        """First pass: how many conversations of each file have a system prompt (F026)."""
+        for rec in records:
+            has = system_prompt(rec)
+            if has is not None:
+                counts = self._system[rec.path]
+                counts[0] += 1
+                counts[1] += has
+
+    def run_chunk(self, rows: list[Row], records: list[Record], sources: list[Any], profile: Any,
+                  config: Any) -> Iterator[Finding | Metric]:
         yield from self.row_findings(rows)
-        yield from self.file_findings(infos, rows, profile)
-        conversations: list[tuple[Record, bool]] = []  # (record, has a system prompt), for F026
+        yield from self.mixed_formats(rows, {s.info.path: s.info.format for s in sources})
         for rec in records:
             yield from self.profile_keys(rec, profile)
             turns = conversation(rec)
             if turns is not None:
-                conversations.append((rec, any(t.role == "system" for t in turns) or bool(rec.data.get("system"))))
                 yield from self.conversation_findings(rec, turns, profile)
+                yield from self.missing_system(rec)
             elif rec.format == "preference":
                 yield from self.preference_findings(rec)
             yield from self.empty_target(rec)
-        yield from self.missing_system(conversations)
+
+    def finish(self, sources: list[Any], profile: Any) -> Iterator[Finding | Metric]:
+        infos = [s.info for s in sources]
+        yield from self.file_findings(infos, profile)
         yield Metric("F.profile", {info.path: profile.name for info in infos})
 
     # -- rows
     def row_findings(self, rows: list[Row]) -> Iterator[Finding]:
-        split = SplitRecord()
+        split = self._split
         for row in rows:
             kind = row.error_kind
+            self._rows[row.path] += 1
             if kind == JSON:
                 if split.open:
                     hint = f"continuation of the record that starts on line {split.start}"
@@ -411,7 +463,7 @@ class FormatCheck(Check):
                                    details={"column": (row.error_offset or 0) + 1, "hint": hint})
                 continue
             if kind != BLANK:  # an empty line inside a split string does not end the record
-                split = SplitRecord()
+                split = self._split = SplitRecord()
             if kind == ENCODING:
                 hint = " (the file may be Latin-1 or Windows-1252: re-encode it as UTF-8)"
                 yield self.finding("F002", row, error=row.error, hint=hint, details={"byte": row.error_offset})
@@ -422,28 +474,30 @@ class FormatCheck(Check):
             elif kind == FIELD:
                 yield self.finding("F005", row, field=row.error_field, error=row.error)
             elif kind == BLANK:
+                self._blank[row.path] += 1
                 yield self.finding("F006", row)
             elif kind is not None:
                 yield self.finding("F005", row, field=row.error_field, error=row.error or kind)
 
     # -- files
-    def file_findings(self, infos: list[SourceInfo], rows: list[Row], profile: Any) -> Iterator[Finding]:
-        by_path: dict[str, list[Row]] = defaultdict(list)
+    def mixed_formats(self, rows: list[Row], formats: dict[str, str]) -> Iterator[Finding]:
+        """F011 on each record mapped with another format than its file's."""
         for row in rows:
-            by_path[row.path].append(row)
+            file_format = formats.get(row.path)
+            if row.format and file_format and row.format != file_format and row.error_kind is None:
+                yield self.finding("F011", row, fmt=row.format, file_format=file_format)
+
+    def file_findings(self, infos: list[SourceInfo], profile: Any) -> Iterator[Finding]:
         for info in infos:
             notes = set(info.notes)
             for note, code in (("bom", "F007"), ("crlf", "F008"), ("no-final-newline", "F009")):
                 if note in notes:
                     yield self.finding(code, None, path=info.path)
-            file_rows = by_path.get(info.path, [])
-            if all(r.error_kind == BLANK for r in file_rows):
-                what = "file is empty" if not file_rows else f"file holds only {len(file_rows)} blank line(s)"
+            rows, blank = self._rows[info.path], self._blank[info.path]
+            if rows == blank:
+                what = "file is empty" if not rows else f"file holds only {rows} blank line(s)"
                 yield self.finding("F010", None, path=info.path, what=what)
                 continue
-            for row in file_rows:
-                if row.format and info.format and row.format != info.format and row.error_kind is None:
-                    yield self.finding("F011", row, fmt=row.format, file_format=info.format)
             if info.format and info.format not in profile.formats:
                 yield self.finding("F012", None, path=info.path, file_format=info.format, profile=profile.name,
                                    accepted=", ".join(profile.formats))
@@ -526,18 +580,11 @@ class FormatCheck(Check):
                 yield self.finding("F031", rec, field=f"{turn.field}.weight", value=json.dumps(value),
                                    allowed="/".join(f"{v:g}" for v in profile.weight_values))
 
-    def missing_system(self, conversations: list[tuple[Record, bool]]) -> Iterator[Finding]:
-        """F026 on conversations without a system prompt in files where most conversations have one."""
-        by_path: dict[str, list[tuple[Record, bool]]] = defaultdict(list)
-        for rec, has in conversations:
-            by_path[rec.path].append((rec, has))
-        for items in by_path.values():
-            with_system = sum(has for _, has in items)
-            if with_system * 2 > len(items):
-                for rec, has in items:
-                    if not has:
-                        yield self.finding("F026", rec, field=_conversation_key(rec), with_system=with_system,
-                                           total=len(items))
+    def missing_system(self, rec: Record) -> Iterator[Finding]:
+        """F026 on a conversation without a system prompt in a file where most conversations have one."""
+        total, with_system = self._system[rec.path]
+        if with_system * 2 > total and not system_prompt(rec):
+            yield self.finding("F026", rec, field=_conversation_key(rec), with_system=with_system, total=total)
 
     # -- preference pairs
     def preference_findings(self, rec: Record) -> Iterator[Finding]:

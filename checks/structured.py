@@ -137,6 +137,7 @@ class StructuredTargetCheck(Check):
 
     name = "structured-targets"
     rules = RULES
+    streaming = True  # in auto mode, the first pass counts each file's kinds of answer (F063 judges the minority)
 
     @dataclass(frozen=True)
     class Options:
@@ -147,7 +148,26 @@ class StructuredTargetCheck(Check):
         auto_majority: float = 0.8
         auto_min_records: int = 10
 
+    def __init__(self, options: Any = None):
+        super().__init__(options)
+        self.reset()
+
+    def reset(self) -> None:
+        self._targets = self._bad = 0
+        self._validator: Any = None
+        self._kinds: dict[str, dict[str, list[int]]] = {}  # auto: path -> kind -> [answers, first record index]
+        self._answers: Counter[str] = Counter()  # auto: answers per path
+        self._kind_of = bytearray()  # auto: each answer's kind by record index, so that it is classified once
+        self._majority: dict[str, tuple[str, float] | None] = {}
+
     def run(self, records: list[Record], config: Any) -> Iterator[Finding | Metric]:
+        self.reset()
+        if self.observes():
+            self.observe(records, config)
+        yield from self.run_chunk(records, config)
+        yield from self.finish()
+
+    def mode(self) -> str:
         mode = self.options.target_format
         if mode not in TARGET_FORMATS:
             raise ConfigError(f"unknown target-format {mode!r} for check '{self.name}' "
@@ -155,15 +175,46 @@ class StructuredTargetCheck(Check):
         if mode == "none":
             raise SkipCheck("no structured targets configured (set target-format = \"json\", \"sql\" or \"auto\" "
                             "in [tool.dslint.checks.structured-targets])")
-        with_target = [r for r in records if r.target.strip()]
-        if not with_target:
+        return mode
+
+    def observes(self) -> bool:
+        return self.options.target_format == "auto"  # only F063 judges an answer against its file
+
+    def observe(self, records: list[Record], config: Any) -> None:
+        """First pass (auto mode): the kind of every answer, counted per file."""
+        self.mode()
+        dialect = self.options.sql_dialect or None
+        for rec in records:
+            if not rec.target.strip():
+                continue
+            kind = classify(self.target(rec), dialect)
+            if rec.index >= len(self._kind_of):
+                self._kind_of.extend(bytes(rec.index + 1 - len(self._kind_of) + len(self._kind_of) // 2))
+            self._kind_of[rec.index] = KINDS.index(kind)
+            self._answers[rec.path] += 1
+            seen = self._kinds.setdefault(rec.path, {}).setdefault(kind, [0, rec.index])
+            seen[0] += 1
+            seen[1] = min(seen[1], rec.index)
+
+    def run_chunk(self, records: list[Record], config: Any) -> Iterator[Finding | Metric]:
+        mode = self.mode()
+        for rec in records:
+            if not rec.target.strip():
+                continue
+            self._targets += 1
+            if mode == "json":
+                if self._validator is None:  # a bad schema is an error once there is an answer to check
+                    self._validator = self.schema_validator(config) or False
+                yield from self.check_json(rec, config)
+            elif mode == "sql":
+                yield from self.check_sql(rec, config)
+            else:
+                yield from self.check_auto(rec, config)
+
+    def finish(self) -> Iterator[Finding | Metric]:
+        if not self._targets:
             raise SkipCheck("no record has a target to parse")
-        if mode == "json":
-            yield from self.check_json(with_target, self.schema_validator(config), config)
-        elif mode == "sql":
-            yield from self.check_sql(with_target, config)
-        else:
-            yield from self.check_auto(with_target, config)
+        yield Metric("F.structured_invalid", self._bad)
 
     def target(self, rec: Record) -> str:
         return unfence(rec.target) if self.options.strip_fences else rec.target
@@ -199,57 +250,56 @@ class StructuredTargetCheck(Check):
             raise ConfigError(f"json-schema {resolved}: not a valid JSON Schema ({exc.message})") from None
         return cls(schema)
 
-    def check_json(self, records: list[Record], validator: Any, config: Any) -> Iterator[Finding | Metric]:
-        bad = 0
-        for rec in records:
-            value, err = json_error(self.target(rec).strip())
-            if err:
-                bad += 1
-                yield self.finding("F060", rec, field=self.target_field(rec, config), error=err)
-                continue
-            if validator is not None:
-                error = next(iter(sorted(validator.iter_errors(value), key=lambda e: list(e.path))), None)
-                if error is not None:
-                    bad += 1
-                    where = "/".join(str(p) for p in error.absolute_path)
-                    message = f"{error.message} at /{where}" if where else error.message
-                    yield self.finding("F061", rec, field=self.target_field(rec, config), error=message[:300],
-                                       details={"path": where})
-        yield Metric("F.structured_invalid", bad)
+    def check_json(self, rec: Record, config: Any) -> Iterator[Finding]:
+        value, err = json_error(self.target(rec).strip())
+        if err:
+            self._bad += 1
+            yield self.finding("F060", rec, field=self.target_field(rec, config), error=err)
+            return
+        if self._validator:
+            error = next(iter(sorted(self._validator.iter_errors(value), key=lambda e: list(e.path))), None)
+            if error is not None:
+                self._bad += 1
+                where = "/".join(str(p) for p in error.absolute_path)
+                message = f"{error.message} at /{where}" if where else error.message
+                yield self.finding("F061", rec, field=self.target_field(rec, config), error=message[:300],
+                                   details={"path": where})
 
-    def check_sql(self, records: list[Record], config: Any) -> Iterator[Finding | Metric]:
+    def check_sql(self, rec: Record, config: Any) -> Iterator[Finding]:
         dialect = self.options.sql_dialect or None
-        bad = 0
-        for rec in records:
-            err = sql_error(self.target(rec), dialect)
-            if err:
-                bad += 1
-                yield self.finding("F062", rec, field=self.target_field(rec, config), error=err, dialect=dialect or "generic")
-        yield Metric("F.structured_invalid", bad)
+        err = sql_error(self.target(rec), dialect)
+        if err:
+            self._bad += 1
+            yield self.finding("F062", rec, field=self.target_field(rec, config), error=err, dialect=dialect or "generic")
 
-    def check_auto(self, records: list[Record], config: Any) -> Iterator[Finding | Metric]:
-        dialect = self.options.sql_dialect or None
-        by_path: dict[str, list[Record]] = {}
-        for rec in records:
-            by_path.setdefault(rec.path, []).append(rec)
-        bad = 0
-        for recs in by_path.values():
-            kinds = [classify(self.target(r), dialect) for r in recs]
-            counts = Counter(k for k in kinds if k != "text")
-            if not counts or len(recs) < self.options.auto_min_records:
-                continue
-            majority, n = counts.most_common(1)[0]
-            share = n / len(recs)
-            if share < self.options.auto_majority:
-                continue
-            for rec, kind in zip(recs, kinds):
-                if kind != majority:
-                    bad += 1
-                    attempt = looks_like(self.target(rec))
-                    what = f"{attempt} that does not parse" if attempt == majority else attempt
-                    yield self.finding("F063", rec, field=self.target_field(rec, config), kind=what, share=share,
-                                       majority=majority, details={"majority": majority})
-        yield Metric("F.structured_invalid", bad)
+    def check_auto(self, rec: Record, config: Any) -> Iterator[Finding]:
+        majority = self.majority(rec.path)
+        if majority is None:
+            return
+        kind, share = majority
+        if KINDS[self._kind_of[rec.index]] != kind:
+            self._bad += 1
+            attempt = looks_like(self.target(rec))
+            what = f"{attempt} that does not parse" if attempt == kind else attempt
+            yield self.finding("F063", rec, field=self.target_field(rec, config), kind=what, share=share,
+                               majority=kind, details={"majority": kind})
+
+    def majority(self, path: str) -> tuple[str, float] | None:
+        """The structure most answers of a file share and their share, or None when the file is not structured."""
+        if path not in self._majority:
+            structured = {k: v for k, v in self._kinds.get(path, {}).items() if k != "text"}
+            answers = self._answers[path]
+            found = None
+            if structured and answers >= self.options.auto_min_records:
+                # ties go to the kind seen first in the file, as Counter.most_common over the records in order
+                kind, (n, _) = max(structured.items(), key=lambda kv: (kv[1][0], -kv[1][1]))
+                if n / answers >= self.options.auto_majority:
+                    found = (kind, n / answers)
+            self._majority[path] = found
+        return self._majority[path]
+
+
+KINDS = ("text", "json", "sql")  # classify()'s answers, by their byte in StructuredTargetCheck._kind_of
 
 
 CHECKS = (StructuredTargetCheck,)

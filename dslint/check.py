@@ -35,6 +35,10 @@ class Check:
     # metric come from finish()). When every selected check streams, the engine reads a file in chunks and never
     # holds it whole. A late streaming check gets the chunk's earlier findings as `prior_findings`.
     streaming: ClassVar[bool] = False
+    # Streaming checks that judge a record against its whole file (a majority, a share) also define observe(): the
+    # engine then reads the input twice, calling observe() on every chunk of the first pass (keep the per-file facts
+    # on the instance, a few bytes per record at most) before run_chunk() sees any chunk of the second pass. In the
+    # second pass run_chunk() may also ask for `sources`: every file's SourceInfo (format, notes, counts), no rows.
 
     def __init__(self, options: Any = None):
         self.options = options if options is not None else self.Options()
@@ -58,6 +62,14 @@ class Check:
 
         The default suits a check whose run() is row-local and yields no metric."""
         return self.run(**artifacts)
+
+    def observe(self, **artifacts: Any) -> None:
+        """Streaming checks that need whole-file facts: take them from one chunk of the first pass (parameter
+        names are chunk artifacts, as for run_chunk). The default observes nothing and needs no first pass."""
+
+    def observes(self) -> bool:
+        """Whether the engine must give this check a first pass over the input (observe() is defined)."""
+        return type(self).observe is not Check.observe
 
     def finish(self) -> Iterable[Finding | Metric]:
         """Streaming checks: the dataset-level findings and the metrics, after the last chunk."""

@@ -12,7 +12,9 @@ import gzip
 import io
 import json
 import os
+import pickle
 import sys
+import tempfile
 import unicodedata
 import zlib
 from collections import Counter
@@ -555,14 +557,20 @@ class Chunk:
 
 class SourceStream:
     """JSON Lines files as chunks of at most `chunk_rows` rows: together exactly the rows and records load_sources
-    gives, never all in memory. An object that matches no format by itself is read with its file's format, known
-    only at the end of the file, so such rows wait for the file's last chunk. `infos` fills as files end."""
+    gives, never all in memory. `infos` and `formats` (file name -> its format) fill as files end.
+
+    An object that matches no format by itself is read with its file's format. When `formats` gives each file's
+    format (learnt by an earlier pass of a SourceStream over the same inputs) rows come in file order. Otherwise the
+    format is known only at the file's end: such rows wait on disk (a temporary file, so memory stays flat however
+    many there are) and come, a chunk at a time, after the file's other rows."""
 
     def __init__(self, inputs: Iterable[Any], fields: FieldMap = FieldMap(), role: str = "train",
-                 chunk_rows: int = 10_000):
+                 chunk_rows: int = 10_000, formats: Mapping[str, str] | None = None):
         self.paths = expand_paths(list(inputs))
         self.fields, self.role, self.chunk_rows = fields, role, max(1, chunk_rows)
+        self.known = formats
         self.infos: list[SourceInfo] = []
+        self.formats: dict[str, str] = {}
         self.chunks = 0
 
     def __iter__(self) -> Iterator[Chunk]:
@@ -570,16 +578,21 @@ class SourceStream:
         for path in self.paths:
             notes = file_notes(path)
             for name, kind, rows_iter in iter_source_rows(path):
-                state = _FileState()
+                state = _FileState(self.known.get(name) if self.known is not None else None)
                 batch: list[Row] = []
-                for row in track(rows_iter, f"loading {name}"):
-                    batch.append(_reindex(row, index))
-                    index += 1
-                    if len(batch) >= self.chunk_rows:
-                        yield from self._emit(self._map(batch, state))
-                        batch = []
-                yield from self._emit(self._map(batch, state))
-                yield from self._emit(self._finish_file(state))
+                try:
+                    for row in track(rows_iter, f"loading {name}"):
+                        batch.append(_reindex(row, index))
+                        index += 1
+                        if len(batch) >= self.chunk_rows:
+                            yield from self._emit(self._map(batch, state))
+                            batch = []
+                    yield from self._emit(self._map(batch, state))
+                    for waiting in _batches(state.waiting.drain(), self.chunk_rows):
+                        yield from self._emit(self._map_waiting(waiting, state))
+                finally:
+                    state.waiting.close()
+                self.formats[name] = state.file_format
                 self.infos.append(SourceInfo(path=name, role=self.role, kind=kind, format=state.file_format,
                                              rows=state.rows, records=state.records, notes=notes))
         if not self.chunks:  # checks see one empty chunk, as they see an empty set when nothing is loaded
@@ -588,21 +601,21 @@ class SourceStream:
 
     def _map(self, rows: list[Row], state: _FileState) -> Chunk:
         chunk = Chunk([], [])
+        known = state.known or ""
         for row in rows:
             fmt = detect_format(row.value, self.fields) if row.error_kind is None else None
             if fmt:
                 state.formats[fmt] += 1
-            if needs_file_format(row, fmt):
-                state.waiting.append(row)
+            if state.known is None and needs_file_format(row, fmt):
+                state.waiting.add(row)
                 continue
-            self._add(chunk, state, map_row(row, fmt, "", self.fields, self.role))
+            self._add(chunk, state, map_row(row, fmt, known, self.fields, self.role))
         return chunk
 
-    def _finish_file(self, state: _FileState) -> Chunk:
+    def _map_waiting(self, rows: list[Row], state: _FileState) -> Chunk:
         chunk = Chunk([], [])
-        for row in state.waiting:
+        for row in rows:
             self._add(chunk, state, map_row(row, None, state.file_format, self.fields, self.role))
-        state.waiting = []
         return chunk
 
     @staticmethod
@@ -620,15 +633,56 @@ class SourceStream:
             yield chunk
 
 
+class _Spill:
+    """Rows set aside in a temporary file (pickled, exact values) and read back in the order they were added."""
+
+    def __init__(self) -> None:
+        self.file: Any = None
+        self.count = 0
+
+    def add(self, row: Row) -> None:
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(prefix="dslint-")
+        pickle.dump(row, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def drain(self) -> Iterator[Row]:
+        if self.file is None:
+            return
+        self.file.seek(0)
+        for _ in range(self.count):
+            yield pickle.load(self.file)
+        self.close()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        self.file, self.count = None, 0
+
+
+def _batches(items: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 @dataclass
 class _FileState:
+    known: str | None = None  # the file's format, when an earlier pass learnt it
     formats: Counter[str] = field(default_factory=Counter)
-    waiting: list[Row] = field(default_factory=list)
+    waiting: _Spill = field(default_factory=_Spill)
     rows: int = 0
     records: int = 0
 
     @property
     def file_format(self) -> str:
+        if self.known is not None:
+            return self.known
         # Counted in row order, as map_rows counts: ties go to the format seen first, the same way.
         return self.formats.most_common(1)[0][0] if self.formats else ""
 

@@ -116,8 +116,7 @@ def streaming_blocker(the_plan: Plan, inputs: list[Any], eval_sources: Any) -> s
     whole = [c.name for c in the_plan.checks if not c.streaming]
     if whole:
         return f"check(s) {', '.join(whole)} judge the whole set"
-    per_chunk = [c.name for c in the_plan.checks if NOT_PER_CHUNK & set(c.inputs())
-                 or not set(_parameters(c.finish)) <= AT_FINISH]
+    per_chunk = [c.name for c in the_plan.checks if _whole_inputs(c) or not set(_parameters(c.finish)) <= AT_FINISH]
     if per_chunk:
         return f"check(s) {', '.join(per_chunk)} need whole files or the eval set"
     if eval_sources is not None:
@@ -125,6 +124,12 @@ def streaming_blocker(the_plan: Plan, inputs: list[Any], eval_sources: Any) -> s
     if not streamable(inputs):
         return "an input is not a JSON Lines file"
     return ""
+
+
+def _whole_inputs(check: Check) -> set[str]:
+    """What a streaming check asks for that a chunk does not have (after a first pass, files' infos it has)."""
+    wanted = set(check.inputs()) | set(_parameters(check.observe))
+    return wanted & (NOT_PER_CHUNK - {"sources"} if check.observes() else NOT_PER_CHUNK)
 
 
 class Run:
@@ -170,15 +175,18 @@ class Run:
 
     # ---- chunk by chunk
     def streamed(self, inputs: list[Any], chunk_rows: int) -> Report:
-        stream = SourceStream(inputs, self.config.field_map, "train", chunk_rows)
         checks = list(self.plan.checks)
+        files = self.first_pass(inputs, chunk_rows, checks)
+        formats = {s.info.path: s.info.format for s in files} if files is not None else None
+        stream = SourceStream(inputs, self.config.field_map, "train", chunk_rows, formats=formats)
         lengths: array[int] = array("q")
         rows = 0
         for chunk in _timed(stream, self.timings, "load"):
             rows += len(chunk.rows)
             lengths.extend(len(r.text) for r in chunk.records)
             by_index = {r.index: r for r in chunk.records}
-            store = Artifacts({**self.seed, "rows": chunk.rows, "records": chunk.records})
+            store = Artifacts({**self.seed, "rows": chunk.rows, "records": chunk.records,
+                               **({"sources": files} if files is not None else {})})
             found: list[Finding] = []
             for check in list(checks):
                 if check.late:
@@ -201,7 +209,25 @@ class Run:
                 self.findings.extend(accepted)
                 self.ran_codes.update(code for code in check.codes() if code in self.plan.selection)
         self.metrics["dataset.streamed_chunks"] = stream.chunks
+        order = {c.name: n for n, c in enumerate(self.plan.checks)}  # skips in plan order, as when loaded whole
+        self.skipped.sort(key=lambda s: order.get(s.check, -1))
         return self.report(stream.infos, rows, lengths)
+
+    def first_pass(self, inputs: list[Any], chunk_rows: int, checks: list[Check]) -> list[Source] | None:
+        """When a check observes: read the input once, chunk by chunk, for the per-file facts it needs (and each
+        file's format, so that the second pass maps every row in file order). The files' infos, or None."""
+        observers = [c for c in checks if c.observes()]
+        if not observers:
+            return None
+        stream = SourceStream(inputs, self.config.field_map, "train", chunk_rows)
+        for chunk in _timed(stream, self.timings, "load.first_pass"):
+            store = Artifacts({**self.seed, "rows": chunk.rows, "records": chunk.records})
+            for check in list(observers):
+                if self.call(check, check.observe, _parameters(check.observe), store, {}) is None:
+                    observers.remove(check)
+                    checks.remove(check)
+            self.add_timings(store.timings)
+        return [Source(info) for info in stream.infos]
 
     # ---- shared
     def call(self, check: Check, method: Any, inputs: tuple[str, ...], store: Artifacts,
@@ -210,7 +236,7 @@ class Run:
         try:
             args = {name: store.get(name) for name in inputs}
             check_started = clock()
-            results = list(method(**args))
+            results = list(method(**args) or ())  # observe() returns None
             _add_time(self.timings, f"check.{check.name}", check_started)
         except SkipCheck as exc:
             self.skipped.append(Skipped(check.name, exc.reason))
