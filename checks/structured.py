@@ -184,32 +184,37 @@ class StructuredTargetCheck(Check):
         """First pass (auto mode): the kind of every answer, counted per file."""
         self.mode()
         dialect = self.options.sql_dialect or None
+        kind_of, code = self._kind_of, {k: n for n, k in enumerate(KINDS)}
+        strip = self.options.strip_fences
         for rec in records:
-            if not rec.target.strip():
+            target = rec.target
+            if not target.strip():
                 continue
-            kind = classify(self.target(rec), dialect)
-            if rec.index >= len(self._kind_of):
-                self._kind_of.extend(bytes(rec.index + 1 - len(self._kind_of) + len(self._kind_of) // 2))
-            self._kind_of[rec.index] = KINDS.index(kind)
+            kind = classify(unfence(target) if strip else target, dialect)
+            if rec.index >= len(kind_of):
+                kind_of.extend(bytes(rec.index + 1 - len(kind_of) + len(kind_of) // 2))
+            kind_of[rec.index] = code[kind]
             self._answers[rec.path] += 1
-            seen = self._kinds.setdefault(rec.path, {}).setdefault(kind, [0, rec.index])
-            seen[0] += 1
-            seen[1] = min(seen[1], rec.index)
+            entry = self._kinds.setdefault(rec.path, {}).setdefault(kind, [0, rec.index])
+            entry[0] += 1
+            if rec.index < entry[1]:  # a row read with its file's format comes after the others in a first pass
+                entry[1] = rec.index
 
     def run_chunk(self, records: list[Record], config: Any) -> Iterator[Finding | Metric]:
         mode = self.mode()
-        for rec in records:
-            if not rec.target.strip():
-                continue
-            self._targets += 1
-            if mode == "json":
-                if self._validator is None:  # a bad schema is an error once there is an answer to check
-                    self._validator = self.schema_validator(config) or False
-                yield from self.check_json(rec, config)
-            elif mode == "sql":
-                yield from self.check_sql(rec, config)
-            else:
-                yield from self.check_auto(rec, config)
+        with_target = [rec for rec in records if rec.target.strip()]
+        self._targets += len(with_target)
+        if mode == "auto":
+            kind_of, majority = self._kind_of, self.majority
+            for rec in with_target:
+                found = majority(rec.path)
+                if found is not None and KINDS[kind_of[rec.index]] != found[0]:
+                    yield self.minority(rec, found, config)
+            return
+        if with_target and mode == "json" and self._validator is None:
+            self._validator = self.schema_validator(config) or False  # a bad schema: an error once there are answers
+        for rec in with_target:
+            yield from self.check_json(rec, config) if mode == "json" else self.check_sql(rec, config)
 
     def finish(self) -> Iterator[Finding | Metric]:
         if not self._targets:
@@ -272,17 +277,14 @@ class StructuredTargetCheck(Check):
             self._bad += 1
             yield self.finding("F062", rec, field=self.target_field(rec, config), error=err, dialect=dialect or "generic")
 
-    def check_auto(self, rec: Record, config: Any) -> Iterator[Finding]:
-        majority = self.majority(rec.path)
-        if majority is None:
-            return
+    def minority(self, rec: Record, majority: tuple[str, float], config: Any) -> Finding:
+        """F063 on an answer that is not of the structure most of its file's answers share."""
+        self._bad += 1
         kind, share = majority
-        if KINDS[self._kind_of[rec.index]] != kind:
-            self._bad += 1
-            attempt = looks_like(self.target(rec))
-            what = f"{attempt} that does not parse" if attempt == kind else attempt
-            yield self.finding("F063", rec, field=self.target_field(rec, config), kind=what, share=share,
-                               majority=kind, details={"majority": kind})
+        attempt = looks_like(self.target(rec))
+        what = f"{attempt} that does not parse" if attempt == kind else attempt
+        return self.finding("F063", rec, field=self.target_field(rec, config), kind=what, share=share,
+                            majority=kind, details={"majority": kind})
 
     def majority(self, path: str) -> tuple[str, float] | None:
         """The structure most answers of a file share and their share, or None when the file is not structured."""
