@@ -231,7 +231,24 @@ def section_datalab(runs: Runs, data_dir: Path) -> str:
               "`flagged, not planted` counts records flagged that are in no planted pair / not flipped — some are "
               "accidental near-duplicates of the generator, not necessarily wrong):\n\n"
             + table(["set", "tool", "exact dups", "near dups", "dup flagged, not planted", "label flips",
-                     "label flagged, not flipped"], recall_rows) + "\n")
+                     "label flagged, not flipped"], recall_rows) + "\n" + datalab_steps(runs))
+
+
+def datalab_steps(runs: Runs) -> str:
+    """How Datalab's label check ran where it had to fall back (bench/worker.py task_datalab says why)."""
+    notes = []
+    for lab in sorted(runs.find(task="datalab"), key=lambda r: (r["kind"], r["size"])):
+        steps = lab.get("steps") or {}
+        if not any(k.startswith("failed") for k in steps):
+            continue
+        parts = ", ".join(f"{k} {v['cpu']:.1f} CPU s" for k, v in steps.items())
+        notes.append(f"- {lab['kind']} {size_label(lab['size'])}: label check via {lab.get('label_via')}; steps: "
+                     f"{parts} (the failed attempt is not counted in Datalab's figure).")
+    return ("\nDatalab's label check from features failed on these sets (\"Values in pred_probs must be between 0 and "
+            "1\": with more exact duplicates than its k + 1 neighbours its out-of-sample correction goes negative), so "
+            "it was run as cleanlab's docs recommend, on pred_probs from 5-fold `cross_val_predict` of a "
+            "`LogisticRegression(max_iter=400)` on the same vectors, timed as Datalab's:\n\n" + "\n".join(notes) + "\n"
+            ) if notes else ""
 
 
 def section_recall(runs: Runs, data_dir: Path) -> str:
