@@ -5,10 +5,10 @@
     python -m bench.bigfile --stream-mb 2048 --sizes "" --line-mb 0   # streaming: a 2 GiB file vs a 10x smaller one
     python -m bench.bigfile --compare-load b84aaa9~ --sizes "" --line-mb 0   # loading: that commit vs this tree
 
-Streaming (`--stream-mb N`): `dslint check FILE --select F05,F090,V` (only streaming checks, so the file is read
-in chunks) under /usr/bin/time -v, on an N/10 MiB file with planted problems and on the same file repeated 10 times;
-the peak RSS ratio big/small says whether memory stays flat. The small file is also linted with streaming forced
-off, for the memory streaming saves. Results go to the "## Big files: streaming" section of bench/RESULTS.md.
+Streaming (`--stream-mb N`): `dslint check FILE --select F` (every F check streams: the format check in two
+passes, the first for each file's format and share of system prompts) under /usr/bin/time -v, on an N/10 MiB file
+with planted problems and on the same file repeated 10 times; the peak RSS ratio big/small says whether memory stays
+flat. The small file is also linted with streaming forced off, for the memory streaming saves and its CPU cost. Results go to the "## Big files: streaming" section of bench/RESULTS.md.
 
 Each measurement runs in its own process, so its peak RSS is its own. The floor is a plain streaming loop
 (`for line in f: json.loads(line)`), which holds one line at a time: the gap between the floor and dslint is
@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,7 @@ def make_long_line(path: Path, line_mb: int) -> None:
             fh.write(json.dumps(value) + "\n")
 
 
-STREAM_SELECT = "F05,F090,V"  # content, unusable-row share, volatility: every one streams
+STREAM_SELECT = "F"  # every F check streams; the format check and structured targets in two passes
 MATERIALISED = """
 import json, sys
 from dslint.config import Config
@@ -103,8 +104,14 @@ print(json.dumps({"rows": report.rows, "findings": len(report.findings), "metric
 
 
 def planted_record(rng: random.Random, i: int) -> dict[str, Any] | str:
-    """One line in 500 carries a problem a streaming check finds: a volatile fact, a placeholder, a broken line."""
+    """One line in 500 carries a problem the F checks find: a placeholder, a broken line, a conversation without
+    the system prompt the others have (F026), an alpaca record among chat ones (F011); and a volatile fact."""
     kind = i % 500
+    if kind == 97:
+        return {"messages": [{"role": "user", "content": f"Question {i} without a system prompt?"},
+                             {"role": "assistant", "content": "An answer."}]}
+    if kind == 331:
+        return {"instruction": f"Instruction {i}", "input": "", "output": "An alpaca answer."}
     if kind == 17:
         return chat_record(f"Who is the current CEO of company {i}?", "As of 2024, the current CEO is Jane Doe.")
     if kind == 251:
@@ -156,8 +163,10 @@ def stream_run(path: Path, folder: Path, materialised: bool = False) -> dict[str
     out.unlink()
     metrics = report["metrics"]
     findings = report["findings"] if isinstance(report["findings"], int) else len(report["findings"])
+    codes = {} if isinstance(report["findings"], int) else dict(sorted(Counter(
+        f["code"] for f in report["findings"]).items()))
     rows = report.get("rows", sum(s.get("rows", 0) for s in report.get("sources", [])))
-    r.update(rows=rows, findings=findings, chunks=metrics.get("dataset.streamed_chunks"),
+    r.update(rows=rows, findings=findings, codes=codes, chunks=metrics.get("dataset.streamed_chunks"),
              invalid_share=metrics.get("F.invalid_share"), volatile_share=metrics.get("V.volatile_share"),
              file_mib=round(path.stat().st_size / 2**20, 1), streamed=not materialised)
     r["rows_per_cpu_s"] = r["rows"] / r["cpu_s"] if r["cpu_s"] else 0.0
@@ -206,18 +215,28 @@ def stream_section(results: list[dict[str, Any]]) -> str:
         notes.append(f"- Throughput: {small['rows_per_cpu_s']:,.0f} rows per CPU second on the small file, "
                      f"{big['rows_per_cpu_s']:,.0f} on the big one.")
         same = (small["invalid_share"], small["volatile_share"]) == (big["invalid_share"], big["volatile_share"])
-        notes.append(f"- Same shares on both (the big file is the small one 10 times): {same}.")
+        notes.append(f"- Same shares on both (the big file is the small one 10 times): {same}. Findings by rule, "
+                     f"small: {_codes(small)}; big: {_codes(big)}.")
     if small and whole:
         notes.append(f"- The same 1/10 file loaded whole (`stream=False`): {whole['peak_rss_mib']:,.0f} MiB peak, "
                      f"{whole['peak_rss_mib'] / small['peak_rss_mib']:.1f}x the streamed run; same findings: "
-                     f"{whole['findings'] == small['findings']}.")
+                     f"{whole['findings'] == small['findings']}; streaming's two passes cost "
+                     f"{small['cpu_s'] / whole['cpu_s']:.2f}x its CPU ({small['rows_per_cpu_s']:,.0f} against "
+                     f"{whole['rows_per_cpu_s']:,.0f} rows per CPU second).")
     return ("## Big files: streaming\n\n"
             f"`python -m bench.bigfile --stream-mb N`: `dslint check FILE --select {STREAM_SELECT} --fast --no-cache "
-            "--output-format json` under `/usr/bin/time -v` (niced), on a chat file with one planted problem per "
-            "500 lines (a volatile fact, a template placeholder, a broken line) and on that file repeated 10 "
-            "times. Every selected check streams, so the engine reads the file in chunks of 10,000 rows "
+            "--output-format json` under `/usr/bin/time -v` (niced), on a chat file with planted problems, each on "
+            "one line in 500 (a template placeholder, a broken line, a conversation without the system prompt the "
+            "others have, an alpaca record among chat ones, a volatile fact) and on that file repeated 10 times. "
+            "Every F check streams, so the engine reads the file in chunks of 10,000 rows, twice: the format check "
+            "and structured targets judge a record against its file (F011 mixed formats, F026 missing system "
+            "prompt, F063), so a first pass gathers each file's format and counts, and the second judges the rows "
             "(`dataset.streamed_chunks` in the JSON report; the text report says 'streamed in N chunk(s)').\n\n"
             + stream_table(results) + "\n\n" + "\n".join(notes) + "\n")
+
+
+def _codes(result: dict[str, Any]) -> str:
+    return ", ".join(f"{code} {n:,}" for code, n in result.get("codes", {}).items())
 
 
 LOAD_MEASURE = """
