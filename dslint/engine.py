@@ -86,7 +86,8 @@ def lint(
     """Lint training data (paths, folders, a list of dicts or a datasets.Dataset) and return the Report.
 
     The file is streamed (read in chunks of `chunk_rows` rows, never held whole) when every selected check streams
-    and every input is a JSON Lines file; the Report is the same either way. `stream=False` forces loading
+    and every input is a JSON Lines file, twice when a check observes a first pass for whole-file facts; the Report
+    is the same either way. `stream=False` forces loading
     everything (tests compare both), `stream=True` fails when streaming is impossible.
     """
     config = config or Config()
