@@ -158,7 +158,7 @@ def section_speed(runs: Runs) -> str:
         floor = runs.one(task="json-floor", kind=r["kind"], size=r["size"])
         floor_wall = floor["wall"] if floor else None
         rows.append([f"{r['kind']} {size_label(r['size'])}", f"{r['rows']:,}", r["profile"],
-                     r.get("cache", "—"), r.get("embeddings", "none"), secs(r["proc_wall"]), secs(r.get("cpu_s")),
+                     r.get("cache", "—"), r.get("embeddings", "none"), secs(r.get("proc_wall")), secs(r.get("cpu_s")),
                      secs(r["wall"]), secs(r["timings"].get("cpu.total")),
                      rate(r["rows"], r["wall"]), f"{r['peak_rss_mib']:,.0f}", secs(floor_wall),
                      ratio(r["wall"], floor_wall) if r["profile"] == "fast" else "—", f"{r.get('load_avg', 0):.1f}"])
