@@ -498,8 +498,12 @@ _RANKED = (r"(?:compan(?:y|ies)|corporations?|firms?|brands?|employers?|econom(?
            r"social (?:media|networks?)|smartphones?|phones?|programming languages?|frameworks?|formats?)")
 
 
+# What every ranking detector's match holds: a text without it skips them (their alternatives cut on the superlative)
+_RANKING_GATE = _rx(r"\b" + _RANKING + r" (?:[\w&.'-]+ ){0,4}?" + _RANKED + r"\b")
+
+
 def _ranked_now(sentence: str, m: re.Match[str], window: Window) -> bool:
-    """A ranking of the moment, not a past one ('was the largest') nor one a passage in the prompt states."""
+    """A ranking of the moment, not a past one ('was the largest')."""
     return not re.search(r"\b(?:was|were|had been|used to)\b", m.group(), re.I)
 
 
@@ -547,10 +551,10 @@ DETECTORS: tuple[Detector, ...] = (
                  r"\b(?:who|what|which|how|where|is|are|tell me|list|name)\b", s, re.I)) and "?" in s or bool(
                  re.search(r"\b(?:most|best|largest|biggest|leading|top)\b", s, re.I))),
              hint=("today", "now", "tonight", "this morning")),
-    # an open-ended range ("2019 - present", "Narendra Modi (2014– )") is a role or a run that is still going
-    Detector(TIME_RELATIVE, _rx(r"\b(?:19|20)\d\d\s*(?:[-–—]|to|until)\s*(?:the )?(?:present|current|now|today|date)\b|"
-                                r"\((?:since )?(?:19|20)\d\d\s*[-–—]?\s+\)"), prompt=True, past_ok=True,
-             keys=("19", "20")),
+    # an open-ended range ("2019 - present") is a role or a run that is still going, however old its start
+    Detector(TIME_RELATIVE, _rx(r"\b(?:19|20)\d\d\s*(?:[-–—]|\bto\b|\buntil\b)\s*(?:the )?(?:present|current|now|today|"
+                                r"date)\b"), prompt=True, past_ok=True, keys=("19", "20"),
+             gate=_rx(r"(?:[-–—]|\bto|\buntil)\s*(?:the )?(?:present|current|now|today|date)\b")),
     # --- explicit dates and years near the present ---
     Detector(RECENT_DATE, _rx(
         r"(?:\b" + _MONTH + r"\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?|\b\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH +
@@ -662,15 +666,18 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(STATISTIC, _rx(
         r"\b(?:is|are|remains?|has become|have become|became) (?:now |currently |still |also )?(?:one of |among )?"
         r"(?:the )?(?:[\w-]+'s )?(?:second[- ]|third[- ])?" + _RANKING + r" (?:[\w&.'-]+ ){0,4}?" + _RANKED + r"\b"),
-        prompt=True, guard=_ranked_now, keys=_RANKING_KEYS),
+        prompt=True, guard=_ranked_now, keys=_RANKING_KEYS,
+             gate=_RANKING_GATE),
     Detector(STATISTIC, _rx(
         r"\b(?:what|which|who|where|name|list|give|tell)\b[^.?!\n]{0,50}?\b(?P<span>(?:the )?(?:top (?:\d+|three|"
         r"five|ten) )?" + _RANKING + r" (?:[\w&.'-]+ ){0,4}?" + _RANKED + r")\b"),
-        prompt=True, target=False, guard=_ranked_now, keys=_RANKING_KEYS),
+        prompt=True, target=False, guard=_ranked_now, keys=_RANKING_KEYS,
+             gate=_RANKING_GATE),
     Detector(STATISTIC, _rx(
         r"\b(?:the|its|their) (?:(?:\d+|two|three|four|five|ten) )?" + _RANKING
         + r" (?:(?!between\b|of\b|in\b|among\b|for\b)[\w&.'-]+ ){0,2}?" + _RANKED
-        + r"\b(?:[^.!?\n]{0,40}? )?(?:are|is|include)\b"), guard=_ranked_now, keys=_RANKING_KEYS),
+        + r"\b(?:[^.!?\n]{0,40}? )?(?:are|is|include)\b"), guard=_ranked_now, keys=_RANKING_KEYS,
+             gate=_RANKING_GATE),
     Detector(STATISTIC, _rx(
         r"\btop (?:(?:\d+|three|five|ten|twenty) )?(?:[\w&.'-]+ ){0,3}?(?:brands|companies|leagues|universities|"
         r"airlines|cities|clubs|teams|players|profiles|accounts|channels|apps|websites|economies|banks|employers|"
@@ -680,7 +687,7 @@ DETECTORS: tuple[Detector, ...] = (
         r"\b(?:popular|trending|viral) on (?:YouTube|TikTok|Tik ?Tok|Tictok|Instagram|Twitter|Spotify|Netflix|Twitch|"
         r"Reddit|Facebook)\b|"
         r"\ball[- ]time (?:leading|top|highest|record|most)\b|\b(?:has|have) (?:won|scored|sold|had) the most\b|"
-        r"\b(?:has|have) the most (?:inhabitants|people|residents|followers|subscribers|users|titles|wins|"
+        r"\b(?:has|have) the most (?:inhabitants|residents|followers|subscribers|users|titles|wins|"
         r"medals|trophies|championships|Grammys|Oscars)\b"),
         prompt=True, past_ok=True, keys=("top ", "by ", "based on", "in terms of", "popular on",
                                          "trending on", "viral on", "all time", "all-time", "the most")),
@@ -1163,14 +1170,13 @@ def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True
     prompt's "You are a helpful assistant" is a persona, not a request for fiction.
     """
     spans = [s for s in scan(target, "target", window) if not _grounded(s, prompt)]
+    asked = prompt if request is None else request
     if scan_prompt:
         seen = {s.category for s in spans}
-        if _about_given_text(prompt if request is None else request):
-            seen.add(RECENT_DATE)
-        spans += [s for s in scan(_question_part(prompt), "prompt", window) if s.category not in seen]
-    asked = prompt if request is None else request
-    if scan_prompt and NEWS not in {s.category for s in spans} and _SUMMARY.search(asked):
-        spans += _news_passage(prompt, window)
+        spans += [s for s in scan(_question_part(prompt), "prompt", window) if s.category not in seen and not (
+            s.category == RECENT_DATE and _about_given_text(asked))]
+        if len(prompt) >= _PASSAGE and NEWS not in {s.category for s in spans} and _SUMMARY.search(asked):
+            spans += _news_passage(prompt, window)
     # Most records have no span: the context filters run only for those that do (same result, far less work).
     if spans and (is_fiction(asked, target) or is_math(asked) or defers(target)):
         return []
@@ -1204,9 +1210,12 @@ def _grounded(span: VolatileSpan, prompt: str) -> bool:
     return len(prompt) >= 200 and span.span.lower() in prompt.lower()
 
 
-def _is_passage(paragraph: str, passage: int = 200) -> bool:
+_PASSAGE = 200  # characters: a paragraph this long that is not a question is a context passage
+
+
+def _is_passage(paragraph: str) -> bool:
     """A context passage: a long paragraph that is not a question."""
-    return len(paragraph) >= passage and not paragraph.rstrip().endswith("?")
+    return len(paragraph) >= _PASSAGE and not paragraph.rstrip().endswith("?")
 
 
 def _question_part(prompt: str) -> str:
