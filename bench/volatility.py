@@ -59,7 +59,7 @@ def realtimeqa_records(with_evidence: bool) -> list[dict[str, str]]:
 
 
 def labelled_records(split: str) -> tuple[list[dict[str, str]], list[str], list[str]]:
-    """One split ('dev', 'heldout', 'test', 'test2', 'test3') of the hand-labelled rows as alpaca records, labels and ids."""
+    """One split ('dev', 'heldout', 'test', 'test2', 'test3') of the hand-labelled rows: alpaca records, labels, ids."""
     labels = json.loads(LABELS.read_text(encoding="utf-8"))[split]
     dolly = [json.loads(x) for x in DOLLY.read_text(encoding="utf-8").splitlines()]
     alpaca = json.loads(ALPACA.read_text(encoding="utf-8"))

@@ -552,8 +552,8 @@ DETECTORS: tuple[Detector, ...] = (
                  re.search(r"\b(?:most|best|largest|biggest|leading|top)\b", s, re.I))),
              hint=("today", "now", "tonight", "this morning")),
     # an open-ended range ("2019 - present") is a role or a run that is still going, however old its start
-    Detector(TIME_RELATIVE, _rx(r"\b(?:19|20)\d\d\s*(?:[-–—]|\bto\b|\buntil\b)\s*(?:the )?(?:present|current|now|today|"
-                                r"date)\b"), prompt=True, past_ok=True, keys=("19", "20"),
+    Detector(TIME_RELATIVE, _rx(r"\b(?:19|20)\d\d\s*(?:[-–—]|\bto\b|\buntil\b)\s*(?:the )?"
+                                r"(?:present|current|now|today|date)\b"), prompt=True, past_ok=True, keys=("19", "20"),
              gate=_rx(r"(?:[-–—]|\bto|\buntil)\s*(?:the )?(?:present|current|now|today|date)\b")),
     # --- explicit dates and years near the present ---
     Detector(RECENT_DATE, _rx(
@@ -590,7 +590,8 @@ DETECTORS: tuple[Detector, ...] = (
     # "has been the ambassador to Turkey since 2019": held since a date, so held now however old the date
     Detector(OFFICE_HOLDER, _rx(r"\b(?:has|have) (?:been|served as) (?:the |an? )?(?:[\w-]+ ){0,3}?" + _OFFICE +
                                 r"\b[^.!?\n]{0,60}?\bsince\b"), prompt=True, past_ok=True, guard=_not_former,
-             keys=("since",)),
+             keys=("since",),
+             gate=_rx(r"\b(?:has|have) (?:been|served as) (?:the |an? )?(?:[\w-]+ ){0,3}?" + _OFFICE + r"\b")),
     Detector(OFFICE_HOLDER, _rx(r"\b(?:serves|is serving|currently serves) as (?:the )?(?:current )?" + _OFFICE +
                                 r"\b"), prompt=True, guard=_present_role, keys=_OFFICE_KEYS),
     Detector(OFFICE_HOLDER, _rx(r"\bthe (?:current )?" + _OFFICE + r" of (?:the )?[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*"

@@ -31,8 +31,8 @@ PIECES = [
     "Jane Doe", ".", ". ", "? ", "!", "\n", "\n\n", ",", " ", "  ", "No. 1", "3.5", "`code`", "```\nx = 1\n```",
     "https://x.org/now",
     "numpy==1.26", "import os\n", "is the largest city", "the largest", "city", "companies", "one of the",
-    "most followed", "best-selling", "top five", "top", "brands", "by population", "popular on TikTok", "all-time leading",
-    "has won the most", "has released 10 albums", "how many albums has", "released", "2019 - present", "(2014 )",
+    "most followed", "best-selling", "top five", "top", "brands", "by population", "popular on TikTok",
+    "all-time leading", "has won the most", "has released 10 albums", "how many albums has", "released", "2019 - present", "(2014 )",
     "has been the ambassador to", "since", "the seven more recent", "Prime Ministers", "summarize the article",
     "according to the text", "\u0663\u0660", "\u212a", "\u017f", "\u0130", "caf\u00e9", "\u2019s", "–", "-",
 ]
