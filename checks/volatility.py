@@ -1164,7 +1164,8 @@ def _by_keys(detectors: tuple[Detector, ...], masked: str) -> list[Detector]:
 
 def detect(prompt: str, target: str, window: Window, *, scan_prompt: bool = True,
            request: str | None = None) -> list[VolatileSpan]:
-    """Volatile spans of one example: the target's, then the prompt's for categories the target did not show.
+    """Volatile spans of one example: the target's, then the prompt's for categories the target did not show (not
+    the dates of a question about a given text), then a news span of a passage the request asks to summarise.
 
     None for fiction, arithmetic, and a target that declines and points to a current source (the behaviour to keep).
     `request` is what the user asked (the last user turn of a conversation; default the whole prompt): a system
