@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-# Above this many indexed vectors an approximate (HNSW, M=32) index replaces exact search. Measured with
-# bench/duplicates.py on planted near-copies: at 10k rows both take the same time and find every pair; at 100k
-# HNSW is 1.8x faster and finds 1,985 of 1,987 pairs (exact: all). The crossover lies between; 50k is below it.
+# Above this many indexed vectors an approximate index (faiss IndexIVFFlat) replaces exact search. Exact search
+# costs n^2: at 100k x 384 it took 377 CPU s (bench/knn_index.py). The approximate index before this one (HNSW,
+# M=32, efSearch 64) took 37 CPU s there but missed 64 of 1,947 planted near copies (cosine 0.97-0.99) and 3% of the
+# edges >= 0.95; IVF (about 4*sqrt(n) lists from a fixed-seed k-means, IVF_NPROBE lists searched per query) found
+# every one. Its results are the same on every run (HNSW's threaded build is not). See bench/RESULTS.md, "Neighbour
+# search above 50k", for the table.
 EXACT_SEARCH_MAX = 50_000
+IVF_NPROBE = 32
+IVF_KMEANS_ITERATIONS = 10
 
 
 def knn(queries: np.ndarray, base: np.ndarray, k: int, *, exclude_self: bool = False):
@@ -24,15 +29,31 @@ def knn(queries: np.ndarray, base: np.ndarray, k: int, *, exclude_self: bool = F
     queries = np.ascontiguousarray(queries, dtype=np.float32)
     want = min(k + (1 if exclude_self else 0), len(base))
     if len(base) > EXACT_SEARCH_MAX:
-        index = faiss.IndexHNSWFlat(base.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = max(64, 2 * want)
+        index = _ivf_index(base, IVF_NPROBE, IVF_KMEANS_ITERATIONS)
     else:
         index = faiss.IndexFlatIP(base.shape[1])
-    index.add(base)
+        index.add(base)
     sims, idx = _search(index, queries, want)
     if exclude_self:
         idx, sims = _drop_self(idx, sims)
     return Neighbors(idx.astype(np.int64), sims.astype(np.float32))
+
+
+def _ivf_index(base: np.ndarray, nprobe: int = 16, niter: int = 25):
+    """A trained and filled IndexIVFFlat (inner product) over `base`: about 4*sqrt(n) lists from spherical k-means
+    on a fixed-seed sample, so the same vectors always give the same index."""
+    import faiss
+
+    n, dim = base.shape
+    nlist = max(1, min(int(4 * np.sqrt(n)), n // 39))  # faiss wants >= 39 training points per list
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    index.cp.seed, index.cp.spherical, index.cp.niter = 1234, True, niter
+    sample = min(n, max(40 * nlist, 50_000))
+    rows = np.sort(np.random.default_rng(0).choice(n, sample, replace=False)) if sample < n else slice(None)
+    index.train(np.ascontiguousarray(base[rows]))
+    index.add(base)
+    index.nprobe = nprobe
+    return index
 
 
 def _drop_self(idx: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
