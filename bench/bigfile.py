@@ -174,8 +174,9 @@ def stream_run(path: Path, folder: Path, materialised: bool = False) -> dict[str
     return r
 
 
-def run_streaming(size_mb: int, folder: Path) -> list[dict[str, Any]]:
-    """The streaming measurement: an N/10 MiB file, the same streamed materialised, and 10 copies of it streamed."""
+def run_streaming(size_mb: int, folder: Path, whole_big: bool = False) -> list[dict[str, Any]]:
+    """The streaming measurement: an N/10 MiB file, the same streamed materialised, and 10 copies of it streamed
+    (and, with `whole_big`, loaded whole: about 3.5 bytes of memory per input byte)."""
     small, big = folder / "stream-small.jsonl", folder / "stream-big.jsonl"
     lines = make_file(small, max(1, size_mb // 10), planted=True)
     print(f"bigfile: wrote {small.name} ({lines:,} lines)", file=sys.stderr)
@@ -184,6 +185,8 @@ def run_streaming(size_mb: int, folder: Path) -> list[dict[str, Any]]:
     repeat_file(small, big, 10)
     small.unlink()
     results.append(dict(stream_run(big, folder), case="whole file, streamed"))
+    if whole_big:
+        results.append(dict(stream_run(big, folder, materialised=True), case="whole file, loaded whole"))
     big.unlink()
     return results
 
@@ -223,6 +226,12 @@ def stream_section(results: list[dict[str, Any]]) -> str:
                      f"{whole['findings'] == small['findings']}; streaming's two passes cost "
                      f"{small['cpu_s'] / whole['cpu_s']:.2f}x its CPU ({small['rows_per_cpu_s']:,.0f} against "
                      f"{whole['rows_per_cpu_s']:,.0f} rows per CPU second).")
+    whole_big = ok.get("whole file, loaded whole")
+    if big and whole_big:
+        notes.append(f"- The whole file loaded whole (`--whole-big`): {whole_big['peak_rss_mib']:,.0f} MiB peak, "
+                     f"{whole_big['peak_rss_mib'] / big['peak_rss_mib']:.0f}x the streamed run; same findings: "
+                     f"{whole_big['findings'] == big['findings']}; streaming cost {big['cpu_s'] / whole_big['cpu_s']:.2f}x "
+                     f"its CPU.")
     return ("## Big files: streaming\n\n"
             f"`python -m bench.bigfile --stream-mb N`: `dslint check FILE --select {STREAM_SELECT} --fast --no-cache "
             "--output-format json` under `/usr/bin/time -v` (niced), on a chat file with planted problems, each on "
@@ -409,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --compare-load: also the whole fast profile's CPU and peak RSS")
     parser.add_argument("--stream-mb", type=int, default=0,
                         help="streaming: size in MiB of the big file (a tenth of it is the small one); 0: skip")
+    parser.add_argument("--whole-big", action="store_true",
+                        help="with --stream-mb: also load the big file whole (needs ~3.5x its size in memory)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     results: list[dict[str, Any]] = []
@@ -424,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
             print(load_section(loaded))
             results += loaded
         if args.stream_mb:
-            streamed = run_streaming(args.stream_mb, Path(tmp))
+            streamed = run_streaming(args.stream_mb, Path(tmp), args.whole_big)
             (RESULTS.parent / "bigfile-stream.json").write_text(json.dumps({"results": streamed}, indent=2) + "\n")
             write_section("## Big files: streaming", stream_section(streamed))
             print(stream_table(streamed))
