@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.report import table
 from bench.results_md import write_section
 
 RESULTS = Path(__file__).parent / "results" / "bigfile.json"
@@ -191,17 +192,20 @@ def run_streaming(size_mb: int, folder: Path, whole_big: bool = False) -> list[d
     return results
 
 
+def results_table(header: list[str], results: list[dict[str, Any]], cells: Any, lead: int) -> str:
+    """A markdown table of measurements: `cells(r)` gives a row; a failed run shows its error after the first
+    `lead` cells."""
+    rows = [[*(r[k] for k in ("case", "task")[:lead]), f"error: {r['error']}", *[""] * (len(header) - lead - 1)]
+            if "error" in r else cells(r) for r in results]
+    return table(header, rows)
+
+
 def stream_table(results: list[dict[str, Any]]) -> str:
-    lines = ["| case | file MiB | rows | chunks | findings | CPU s | wall s | rows / CPU s | peak RSS MiB |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        if "error" in r:
-            lines.append(f"| {r['case']} | error: {r['error']} | | | | | | | |")
-            continue
-        lines.append(f"| {r['case']} | {r['file_mib']:,.0f} | {r['rows']:,} | {r['chunks'] or '-'} "
-                     f"| {r['findings']:,} | {r['cpu_s']:.0f} | {r['wall_s']:.0f} | {r['rows_per_cpu_s']:,.0f} "
-                     f"| {r['peak_rss_mib']:,.0f} |")
-    return "\n".join(lines)
+    return results_table(
+        ["case", "file MiB", "rows", "chunks", "findings", "CPU s", "wall s", "rows / CPU s", "peak RSS MiB"],
+        results, lambda r: [r["case"], f"{r['file_mib']:,.0f}", f"{r['rows']:,}", r["chunks"] or "-",
+                            f"{r['findings']:,}", f"{r['cpu_s']:.0f}", f"{r['wall_s']:.0f}",
+                            f"{r['rows_per_cpu_s']:,.0f}", f"{r['peak_rss_mib']:,.0f}"], lead=1)
 
 
 def stream_section(results: list[dict[str, Any]]) -> str:
@@ -392,18 +396,12 @@ def run(sizes: list[int], line_mb: int, folder: Path) -> list[dict[str, Any]]:
     return results
 
 
-def table(results: list[dict[str, Any]]) -> str:
-    lines = ["| case | task | rows | CPU (s) | wall (s) | peak RSS (MiB) | RSS / file size |",
-             "|---|---|---|---|---|---|---|"]
-    for r in results:
-        if "error" in r:
-            lines.append(f"| {r['case']} | {r['task']} | error: {r['error']} | | | | |")
-            continue
-        ratio = r["peak_rss_mib"] / r["file_mib"] if r["file_mib"] else 0
-        lines.append(f"| {r['case']} | {r['task']} | {r['rows']:,} | {r['cpu_s']:.1f} | {r['wall_s']:.1f} "
-                     f"| {r['peak_rss_mib']:,.0f} "
-                     f"| {ratio:.1f}x |")
-    return "\n".join(lines)
+def size_table(results: list[dict[str, Any]]) -> str:
+    return results_table(
+        ["case", "task", "rows", "CPU (s)", "wall (s)", "peak RSS (MiB)", "RSS / file size"], results,
+        lambda r: [r["case"], r["task"], f"{r['rows']:,}", f"{r['cpu_s']:.1f}", f"{r['wall_s']:.1f}",
+                   f"{r['peak_rss_mib']:,.0f}",
+                   f"{(r['peak_rss_mib'] / r['file_mib'] if r['file_mib'] else 0):.1f}x"], lead=2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -428,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
             results = run(sizes, args.line_mb, Path(tmp))
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(json.dumps({"results": results}, indent=2) + "\n")
-            print(table(results))
+            print(size_table(results))
         if args.compare_load:
             loaded = compare_load(args.compare_load, Path(tmp), fast_profile=args.fast_profile)
             write_section("## Loading: CPU and memory per row", load_section(loaded))
